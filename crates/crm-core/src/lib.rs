@@ -1,0 +1,14 @@
+//! Domain types, rules and use cases of the CRM. Free of web and database frameworks:
+//! the HTTP layer, the CLI and jobs call the actions here, and `crm-store` implements the
+//! store traits declared here.
+
+pub mod access;
+pub mod base_data;
+pub mod error;
+pub mod jobs;
+pub mod listing;
+pub mod money;
+pub mod patch;
+pub mod store;
+
+pub use error::{Error, FieldError};

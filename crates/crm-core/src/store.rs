@@ -1,0 +1,28 @@
+//! The storage boundary. Each business module declares its store trait beside its types;
+//! `Store` combines them. `crm-store` implements it once for SQLite and PostgreSQL.
+
+use crate::access::AccessStore;
+use crate::base_data::BaseDataStore;
+use crate::jobs::JobStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("record not found")]
+    NotFound,
+    /// The row's version is not the one the caller expected.
+    #[error("record was changed by someone else")]
+    Stale,
+    /// A named constraint refused the write; `field` is the input field it concerns, if any.
+    #[error("constraint {constraint} refused the write")]
+    Conflict { constraint: String, field: Option<String> },
+    /// A list was asked for a sort or filter it does not have, or a malformed value.
+    #[error("invalid query parameter {}", .0.field)]
+    Invalid(crate::error::FieldError),
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Everything the actions need from storage.
+pub trait Store: AccessStore + BaseDataStore + JobStore + Clone + Send + Sync + 'static {}
+
+impl<T: AccessStore + BaseDataStore + JobStore + Clone + Send + Sync + 'static> Store for T {}

@@ -1,0 +1,189 @@
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::{AnyPool, Executor};
+
+use crm_core::store::StoreError;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL selects; unknown schemes are refused rather than
+    /// silently opening a new SQLite file.
+    pub fn from_url(url: &str) -> Result<Self, ConnectError> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(ConnectError::UnknownScheme(scheme.to_string())),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(
+        "unsupported database URL scheme `{0}`: use sqlite://PATH (e.g. sqlite://crm-data/crm.db) or postgres://USER@HOST/DB"
+    )]
+    UnknownScheme(String),
+    #[error("cannot create the folder {path} for the database: {source}")]
+    Folder { path: String, source: std::io::Error },
+    #[error("cannot open the database: {0}")]
+    Open(#[source] sqlx::Error),
+    #[error(
+        "the database was migrated by a newer version of crm (migration {0} is unknown to this binary); use that version or restore a backup"
+    )]
+    NewerDatabase(i64),
+    #[error("migrating the database failed: {0}")]
+    Migrate(#[source] MigrateError),
+    #[error("writing default data failed: {0}")]
+    Seed(#[source] StoreError),
+}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub url: String,
+    /// Connections for reads (and, on PostgreSQL, writes).
+    pub max_connections: u32,
+}
+
+/// The database: a pool for reads and, on SQLite, a single writer connection so that
+/// write transactions queue in the process instead of failing on the file lock.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub(crate) reader: AnyPool,
+    pub(crate) writer: AnyPool,
+    pub(crate) backend: Backend,
+}
+
+impl Db {
+    /// Opens the database (creating an SQLite file and its folder if missing), applies pending
+    /// migrations and writes the shipped defaults on first use.
+    pub async fn open(options: &DbOptions) -> Result<Self, ConnectError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(&options.url)?;
+        let db = match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url(&options.url)?;
+                let connect = AnyConnectOptions::from_str(&url).map_err(ConnectError::Open)?;
+                let pool = |max: u32| {
+                    AnyPoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                conn.execute(
+                                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
+                                )
+                                .await
+                                .map(|_| ())
+                            })
+                        })
+                        .connect_with(connect.clone())
+                };
+                let writer = pool(1).await.map_err(ConnectError::Open)?;
+                writer.execute("PRAGMA journal_mode = WAL").await.map_err(ConnectError::Open)?;
+                let reader = pool(options.max_connections.max(2)).await.map_err(ConnectError::Open)?;
+                Db { reader, writer, backend }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(options.max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(&options.url)
+                    .await
+                    .map_err(ConnectError::Open)?;
+                Db { reader: pool.clone(), writer: pool, backend }
+            }
+        };
+        db.migrate().await?;
+        crate::seed::ensure_defaults(&db).await.map_err(ConnectError::Seed)?;
+        Ok(db)
+    }
+
+    /// Starts a write transaction; each store method that writes is one of these.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        self.writer.begin_with(crate::dialect::begin_write(self.backend)).await.map_err(crate::sql::store_error)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn migrate(&self) -> Result<(), ConnectError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.writer).await.map_err(|e| match e {
+            MigrateError::VersionMissing(v) => ConnectError::NewerDatabase(v),
+            other => ConnectError::Migrate(other),
+        })
+    }
+
+    /// Checks the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await.map(|_| ()).map_err(crate::sql::store_error)
+    }
+
+    /// Names and columns of every table, for the test that both backends end with the same schema.
+    pub async fn schema(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(crate::dialect::schema_query(self.backend))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(crate::sql::store_error)?;
+        let mut rows: Vec<_> =
+            rows.into_iter().filter(|(t, _)| !t.starts_with("_sqlx") && !t.starts_with("sqlite_")).collect();
+        rows.sort();
+        Ok(rows)
+    }
+
+    /// Copies the whole SQLite database to `target` while the server may be running.
+    pub async fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
+        crate::dialect::backup(self, target).await
+    }
+
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+/// Creates the folder of an SQLite file and asks SQLite to create the file if missing.
+fn sqlite_url(url: &str) -> Result<String, ConnectError> {
+    let rest = url.strip_prefix("sqlite:").unwrap_or(url);
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" {
+        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| ConnectError::Folder { path: parent.display().to_string(), source })?;
+        }
+    }
+    let mode = if query.contains("mode=") { String::new() } else { "mode=rwc".to_string() };
+    let query = [query, &mode].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("&");
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_url_schemes_are_refused_with_a_hint() {
+        let err = Backend::from_url("mysql://localhost/crm").unwrap_err();
+        assert!(err.to_string().contains("`mysql`"));
+        assert!(err.to_string().contains("sqlite://"));
+        assert_eq!(Backend::from_url("postgresql://x/y").unwrap(), Backend::Postgres);
+    }
+}

@@ -1,0 +1,15 @@
+//! The one implementation of the store traits of `crm-core`, over SQLite and PostgreSQL.
+//! Queries are written once in portable SQL through `sqlx::Any`; what differs between the
+//! two databases lives in `dialect`.
+
+mod access;
+mod audit;
+mod base_data;
+mod database;
+mod dialect;
+mod jobs;
+mod listing;
+mod seed;
+mod sql;
+
+pub use database::{Backend, ConnectError, Db, DbOptions};

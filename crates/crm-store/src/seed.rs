@@ -1,0 +1,27 @@
+//! Shipped defaults, written once into a new database: the five roles and the base data.
+
+use crm_core::access::{Actor, AuditStamp, default_roles};
+use crm_core::store::StoreError;
+
+use crate::Db;
+use crate::sql::{RowExt, Sql, store_error};
+
+const SEEDED_KEY: &str = "defaults_seeded";
+
+pub async fn ensure_defaults(db: &Db) -> Result<(), StoreError> {
+    let mut tx = db.begin_write().await?;
+    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM settings WHERE key = ");
+    sql.bind(SEEDED_KEY);
+    if sql.query().fetch_one(&mut *tx).await.map_err(store_error)?.int("n")? > 0 {
+        return Ok(());
+    }
+    let stamp = AuditStamp::of(&Actor::system());
+    for role in default_roles() {
+        crate::access::insert_role(&mut tx, &role, true, &stamp).await?;
+    }
+    crate::base_data::seed(&mut tx, &stamp).await?;
+    let mut sql = Sql::new("INSERT INTO settings (key, value) VALUES (");
+    sql.bind(SEEDED_KEY).push(", ").bind(stamp.at).push(")");
+    sql.query().execute(&mut *tx).await.map_err(store_error)?;
+    tx.commit().await.map_err(store_error)
+}

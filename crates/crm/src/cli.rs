@@ -1,0 +1,285 @@
+//! The command line (shared/API.md): every command opens the database first, which applies
+//! pending migrations, so any of them works on a fresh database.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use crm_core::access::actions as access;
+use crm_core::access::{Actor, NewDivision, UserInput};
+use crm_core::jobs::JobStore;
+use crm_store::Db;
+
+use crate::app::{App, serve};
+use crate::config::{Config, DEFAULTS};
+use crate::i18n::Lang;
+
+#[derive(Debug, Parser)]
+#[command(name = "crm", version, about = "客户关系管理系统 — a CRM in one binary (web UI, REST API, jobs)")]
+pub struct Cli {
+    /// Configuration file (default: crm.toml in the current folder, if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database: sqlite://PATH or postgres://USER@HOST/DB [env: CRM_DATABASE_URL].
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web UI and the API (and the scheduled jobs).
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080 [env: CRM_LISTEN].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// List or run scheduled jobs.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Copy the whole SQLite database to FILE while the server runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// The copy to write; must not exist yet.
+        file: PathBuf,
+    },
+    /// Replace the SQLite database with a backup. Stop `crm serve` first.
+    Restore {
+        /// A file written by `crm backup`.
+        file: PathBuf,
+    },
+    /// Print the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add(UserAdd),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAdd {
+    /// Sign-in name: 3–40 letters, digits, . _ -
+    pub username: String,
+    /// Role code: admin, executive, director, manager, division_admin (or one you created).
+    #[arg(long, required = true)]
+    pub role: Vec<String>,
+    /// Division name; created if it does not exist yet.
+    #[arg(long)]
+    pub division: Vec<String>,
+    /// Read the password from standard input (required: passwords never go on the command line).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+    /// Name shown in the UI.
+    #[arg(long)]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Show every scheduled job, when it runs next and how its last run went.
+    List,
+    /// Run a job now, e.g. `crm jobs run housekeeping`.
+    Run {
+        /// Job name, as `crm jobs list` shows it.
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every setting with its default and a comment.
+    Example,
+}
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+fn load_config(cli: &Cli, listen: Option<String>) -> Result<Config, crate::config::ConfigError> {
+    Config::load(cli.config.as_deref(), std::env::vars(), &[
+        ("database_url", cli.database_url.clone()),
+        ("listen", listen),
+    ])
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn open(config: &Config) -> Result<Db, crm_store::ConnectError> {
+    Db::open(&crm_store::DbOptions { url: config.database_url.clone(), max_connections: config.database_max_connections })
+        .await
+}
+
+/// Explains a domain error on the terminal, with field messages in Chinese and English.
+fn explain(e: crm_core::Error) -> Box<dyn std::error::Error> {
+    match &e {
+        crm_core::Error::Invalid(errors) => errors
+            .iter()
+            .map(|f| format!("{}: {} / {}", f.field, Lang::ZhCn.field_message(f), Lang::En.field_message(f)))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .into(),
+        crm_core::Error::Conflict { code, field } => {
+            format!("{}: {code}", field.as_deref().unwrap_or("conflict")).into()
+        }
+        _ => Box::new(e),
+    }
+}
+
+pub async fn run(cli: Cli) -> CliResult {
+    if let Command::Config(ConfigCommand::Example) = cli.command {
+        print!("{DEFAULTS}");
+        return Ok(());
+    }
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let config = load_config(&cli, listen)?;
+    init_tracing(&config.log);
+    match cli.command {
+        Command::Serve { .. } => serve_command(config).await,
+        Command::Migrate => {
+            let db = open(&config).await?;
+            db.close().await;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::User(UserCommand::Add(add)) => user_add(&config, add).await,
+        Command::Jobs(JobsCommand::List) => {
+            let db = open(&config).await?;
+            crate::jobs::register_all(&db).await.map_err(explain)?;
+            println!("{:<16} {:<26} {:>6}  LAST ERROR", "NAME", "NEXT RUN (UTC)", "RUNS");
+            for job in db.list_jobs().await? {
+                println!(
+                    "{:<16} {:<26} {:>6}  {}",
+                    job.name,
+                    job.run_at.format("%Y-%m-%d %H:%M:%S"),
+                    job.runs,
+                    job.last_error.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::Jobs(JobsCommand::Run { name }) => {
+            let db = open(&config).await?;
+            let summary = crate::jobs::run_now(&db, &name).await?;
+            println!("{name}: {summary}");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let db = open(&config).await?;
+            db.backup_to(&file).await.map_err(|e| match e {
+                crm_core::store::StoreError::Conflict { .. } => format!("{} exists already", file.display()).into(),
+                other => Box::<dyn std::error::Error>::from(other),
+            })?;
+            println!("backup written to {}", file.display());
+            Ok(())
+        }
+        Command::Restore { file } => restore(&config, &file).await,
+        Command::Config(ConfigCommand::Example) => Ok(()),
+    }
+}
+
+async fn serve_command(config: Config) -> CliResult {
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let public_url = config.public_url();
+    let app = App::build(config).await?;
+    if let Some(token) = access::issue_setup_token(&app.state.db).await.map_err(explain)? {
+        println!("No users yet. Create the first administrator here (the link works once, for 24 hours):");
+        println!("尚无用户。请打开以下链接创建第一个管理员（一次有效，24 小时内）：");
+        println!("  {public_url}/setup?token={token}");
+    }
+    tracing::info!(address = %listener.local_addr()?, "crm is listening");
+    serve(app, listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+async fn user_add(config: &Config, add: UserAdd) -> CliResult {
+    let mut password = String::new();
+    std::io::stdin().lock().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    let db = open(config).await?;
+    let system = Actor::system();
+    let mut division_ids = Vec::new();
+    for name in &add.division {
+        let division = match crm_core::access::AccessStore::division_by_name(&db, name.trim()).await? {
+            Some(d) => d,
+            None => {
+                let new = NewDivision::parse(name, "").map_err(explain)?;
+                let d = access::create_division(&db, &system, new).await.map_err(explain)?;
+                println!("created division {} / 已创建版块 {}", d.name, d.name);
+                d
+            }
+        };
+        division_ids.push(division.id);
+    }
+    let input = UserInput {
+        username: add.username,
+        password,
+        display_name: add.display_name,
+        roles: add.role,
+        division_ids,
+        ..Default::default()
+    };
+    let user = access::create_user(&db, &system, input).await.map_err(explain)?;
+    println!("created user {} ({})", user.username, user.roles.join(", "));
+    Ok(())
+}
+
+/// Checks the backup opens as a crm database, then puts it in place of the current file.
+async fn restore(config: &Config, file: &Path) -> CliResult {
+    if crm_store::Backend::from_url(&config.database_url)? == crm_store::Backend::Postgres {
+        return Err("crm restore replaces SQLite databases; for PostgreSQL use pg_restore (or psql) with a pg_dump file".into());
+    }
+    if !file.is_file() {
+        return Err(format!("{} is not a file", file.display()).into());
+    }
+    let target = config.database_url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let target = Path::new(target.split('?').next().unwrap_or(target));
+    let staging = target.with_extension("restoring");
+    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::copy(file, &staging)?;
+    let check = Db::open(&crm_store::DbOptions {
+        url: format!("sqlite://{}", staging.display()),
+        max_connections: 1,
+    })
+    .await;
+    match check {
+        Ok(db) => db.close().await,
+        Err(e) => {
+            let _ = std::fs::remove_file(&staging);
+            return Err(format!("{} is not a usable crm database: {e}", file.display()).into());
+        }
+    }
+    for suffix in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{suffix}", target.display()));
+        if side.exists() {
+            std::fs::remove_file(side)?;
+        }
+        let _ = std::fs::remove_file(format!("{}{suffix}", staging.display()));
+    }
+    std::fs::rename(&staging, target)?;
+    if std::io::stdout().is_terminal() {
+        println!("restored {} from {}", target.display(), file.display());
+    } else {
+        println!("restored {}", target.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! API of base data: dictionary entries, number sequences, products, inventory.
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::http::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+}

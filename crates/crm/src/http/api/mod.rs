@@ -1,0 +1,4 @@
+//! JSON API handlers, one file per business module.
+
+pub mod access;
+pub mod base_data;

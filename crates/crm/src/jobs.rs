@@ -1,0 +1,137 @@
+//! Scheduled jobs. Each periodic job is a row of the `jobs` table; any number of processes
+//! run `run_forever`, and the lease taken by a conditional UPDATE makes each run happen once.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+
+use crm_core::jobs::JobStore;
+use crm_store::Db;
+
+/// How long a claimed job may run before another process may take it over.
+const LEASE: chrono::Duration = chrono::Duration::minutes(10);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// Deletes expired sessions and old failed sign-ins.
+    Housekeeping,
+}
+
+impl Job {
+    pub const ALL: [Job; 1] = [Job::Housekeeping];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::Housekeeping => "housekeeping",
+        }
+    }
+
+    pub fn interval(self) -> chrono::Duration {
+        match self {
+            Job::Housekeeping => chrono::Duration::hours(1),
+        }
+    }
+
+    pub fn by_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|j| j.name() == name)
+    }
+
+    /// Runs the job once; the text says what it did.
+    async fn execute(self, db: &Db) -> Result<String, crm_core::Error> {
+        match self {
+            Job::Housekeeping => {
+                let removed = db.purge_expired(Utc::now() - chrono::Duration::days(1)).await?;
+                Ok(format!("removed {removed} expired sessions and failed sign-ins"))
+            }
+        }
+    }
+}
+
+/// An id for this process's leases.
+fn owner_id() -> String {
+    format!("{}-{}", std::process::id(), uuid::Uuid::now_v7())
+}
+
+/// Makes sure every job has its row, so it is listed and scheduled.
+pub async fn register_all(db: &Db) -> Result<(), crm_core::Error> {
+    let now = Utc::now();
+    for job in Job::ALL {
+        db.register_job(job.name(), job.interval().num_seconds(), now).await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("unknown job `{0}`; `crm jobs list` shows the jobs")]
+    Unknown(String),
+    #[error("job `{0}` is running in another process right now")]
+    Busy(String),
+    #[error("job `{name}` failed: {source}")]
+    Failed { name: String, source: crm_core::Error },
+}
+
+/// Runs one job now (`crm jobs run NAME`), unless another process is running it.
+pub async fn run_now(db: &Db, name: &str) -> Result<String, RunError> {
+    let job = Job::by_name(name).ok_or_else(|| RunError::Unknown(name.to_string()))?;
+    let failed = |source| RunError::Failed { name: name.to_string(), source };
+    register_all(db).await.map_err(failed)?;
+    let owner = owner_id();
+    let now = Utc::now();
+    if !db.claim_job(name, &owner, now, now + LEASE).await.map_err(|e| failed(e.into()))? {
+        return Err(RunError::Busy(name.to_string()));
+    }
+    let outcome = job.execute(db).await;
+    let error = outcome.as_ref().err().map(|e| format!("{e}"));
+    let next = Utc::now() + job.interval();
+    db.finish_job(name, &owner, Utc::now(), next, error.as_deref()).await.map_err(|e| failed(e.into()))?;
+    outcome.map_err(failed)
+}
+
+/// Claims and runs due jobs until `stop` turns true.
+pub async fn run_forever(db: Db, poll: Duration, mut stop: watch::Receiver<bool>) {
+    if let Err(e) = register_all(&db).await {
+        tracing::error!(error = %e, "cannot register jobs; the job runner is not started");
+        return;
+    }
+    let owner = owner_id();
+    loop {
+        let now = Utc::now();
+        match db.claim_due_job(&owner, now, now + LEASE).await {
+            Ok(Some(record)) => {
+                let Some(job) = Job::by_name(&record.name) else {
+                    // A job of a newer version of crm: leave it to the processes that know it.
+                    let _ = db.finish_job(&record.name, &owner, now, now + LEASE, Some("unknown to this version")).await;
+                    continue;
+                };
+                let outcome = job.execute(&db).await;
+                let error = match &outcome {
+                    Ok(summary) => {
+                        tracing::info!(job = job.name(), %summary, "job done");
+                        None
+                    }
+                    Err(e) => {
+                        tracing::error!(job = job.name(), error = %e, "job failed");
+                        Some(e.to_string())
+                    }
+                };
+                // A failed run is retried after a minute rather than a whole interval.
+                let next = if error.is_some() { Utc::now() + chrono::Duration::minutes(1) } else { Utc::now() + job.interval() };
+                if let Err(e) = db.finish_job(job.name(), &owner, Utc::now(), next, error.as_deref()).await {
+                    tracing::error!(job = job.name(), error = %e, "cannot record the end of a job");
+                }
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot look for due jobs"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! `TestApp::spawn()` and typed helpers for driving the real server over HTTP.
+
+use std::path::PathBuf;
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crm::app::{App, serve};
+use crm::config::Config;
+use crm_core::access::{Actor, UserInput, actions as access};
+use crm_store::{Db, DbOptions};
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// A fresh database URL: a temporary SQLite file, or a new schema in the PostgreSQL
+/// database named by CRM_TEST_POSTGRES_URL.
+pub async fn fresh_database_url() -> (String, Option<PathBuf>) {
+    let name = format!("t{}", uuid::Uuid::now_v7().simple());
+    match std::env::var("CRM_TEST_POSTGRES_URL") {
+        Ok(base) if !base.is_empty() => {
+            let pool = sqlx::PgPool::connect(&base).await.expect("CRM_TEST_POSTGRES_URL must be reachable");
+            sqlx::query(&format!("CREATE SCHEMA {name}")).execute(&pool).await.expect("create schema");
+            pool.close().await;
+            let sep = if base.contains('?') { '&' } else { '?' };
+            (format!("{base}{sep}options=-c%20search_path%3D{name}"), None)
+        }
+        _ => {
+            let dir = std::env::temp_dir().join("crm-tests").join(&name);
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            (format!("sqlite://{}", dir.join("crm.db").display()), Some(dir))
+        }
+    }
+}
+
+pub fn is_postgres() -> bool {
+    std::env::var("CRM_TEST_POSTGRES_URL").is_ok_and(|u| !u.is_empty())
+}
+
+pub fn test_config(database_url: &str) -> Config {
+    Config::load(None, Vec::new(), &[
+        ("database_url", Some(database_url.to_string())),
+        ("listen", Some("127.0.0.1:0".to_string())),
+    ])
+    .expect("test config")
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub client: Client,
+    pub database_url: String,
+    pub dir: Option<PathBuf>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let (database_url, dir) = fresh_database_url().await;
+        let mut config = test_config(&database_url);
+        config.jobs.enabled = false;
+        let app = App::build(config).await.expect("app starts");
+        let db = app.state.db.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(serve(app, listener, async {
+            let _ = stopped.await;
+        }));
+        let client = Client::builder().cookie_store(true).build().expect("client");
+        TestApp { address, db, client, database_url, dir, stop: Some(stop) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// Creates a division directly through the use case, as the system.
+    pub async fn division(&self, name: &str) -> uuid::Uuid {
+        let new = crm_core::access::NewDivision::parse(name, "").expect("division");
+        access::create_division(&self.db, &Actor::system(), new).await.expect("create division").id
+    }
+
+    /// Creates a user with one role in the given divisions and returns an API token for them.
+    pub async fn user(&self, username: &str, role: &str, divisions: &[uuid::Uuid]) -> String {
+        let input = UserInput {
+            username: username.into(),
+            password: PASSWORD.into(),
+            roles: vec![role.into()],
+            division_ids: divisions.to_vec(),
+            ..Default::default()
+        };
+        access::create_user(&self.db, &Actor::system(), input).await.expect("create user");
+        self.login(username, PASSWORD).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let r = self.post_json("/api/v1/auth/login", None, &json!({"username": username, "password": password})).await;
+        assert_eq!(r.status(), StatusCode::OK, "login of {username}");
+        let body: Value = r.json().await.expect("json");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn patch_json(&self, path: &str, token: &str, if_match: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.patch(self.url(path)).bearer_auth(token).json(body);
+        if let Some(v) = if_match {
+            req = req.header("If-Match", v);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.client.delete(self.url(path)).bearer_auth(token).send().await.expect("request")
+    }
+
+    /// GET that must succeed, returning the JSON body.
+    pub async fn get_ok(&self, path: &str, token: &str) -> Value {
+        let r = self.get(path, Some(token)).await;
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.json().await.expect("json")
+    }
+}
+
+/// Opens another connection to a test database (for checks behind the server's back).
+pub async fn open_db(url: &str) -> Db {
+    Db::open(&DbOptions { url: url.to_string(), max_connections: 2 }).await.expect("open db")
+}

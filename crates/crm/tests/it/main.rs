@@ -1,0 +1,9 @@
+//! Integration tests: one binary, each test with its own server on port 0 and its own fresh
+//! database — an SQLite file, or a PostgreSQL schema when CRM_TEST_POSTGRES_URL is set.
+
+mod access;
+mod api_conventions;
+mod cli;
+mod helpers;
+mod jobs;
+mod schema;

@@ -1,0 +1,32 @@
+//! Both backends end with the same tables and columns (DESIGN.md: migrations in pairs).
+
+use crate::helpers::{fresh_database_url, is_postgres, open_db};
+
+#[test]
+fn migration_folders_pair_by_name() {
+    let names = |dir: &str| -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../crm-store/migrations").join(dir);
+        let mut v: Vec<String> =
+            std::fs::read_dir(path).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    };
+    let sqlite = names("sqlite");
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, names("postgres"));
+}
+
+#[tokio::test]
+async fn both_backends_end_with_the_same_tables_and_columns() {
+    let dir = std::env::temp_dir().join(format!("crm-schema-{}", uuid::Uuid::now_v7()));
+    let sqlite = open_db(&format!("sqlite://{}", dir.join("crm.db").display())).await.schema().await.unwrap();
+    let tables: std::collections::BTreeSet<&str> = sqlite.iter().map(|(t, _)| t.as_str()).collect();
+    for t in ["users", "roles", "divisions", "sessions", "audit_log", "jobs", "dictionary_entries", "products", "inventory"] {
+        assert!(tables.contains(t), "sqlite lacks {t}");
+    }
+    if is_postgres() {
+        let (url, _) = fresh_database_url().await;
+        let postgres = open_db(&url).await.schema().await.unwrap();
+        assert_eq!(sqlite, postgres);
+    }
+}

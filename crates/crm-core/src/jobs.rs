@@ -23,17 +23,30 @@ pub struct JobRecord {
 #[async_trait]
 pub trait JobStore {
     /// Adds a periodic job if it is not there yet (its schedule survives restarts).
-    async fn register_job(&self, name: &str, interval_seconds: i64, first_run_at: DateTime<Utc>)
-    -> Result<(), StoreError>;
+    async fn register_job(
+        &self,
+        name: &str,
+        interval_seconds: i64,
+        first_run_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     async fn list_jobs(&self) -> Result<Vec<JobRecord>, StoreError>;
     /// Takes the lease of one due job whose lease is free or expired; `None` if nothing is due.
     /// Only one of several concurrent callers wins a given job.
-    async fn claim_due_job(&self, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>)
-    -> Result<Option<JobRecord>, StoreError>;
+    async fn claim_due_job(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<JobRecord>, StoreError>;
     /// Takes the lease of the named job now, due or not (`crm jobs run NAME`);
     /// `Ok(false)` while another process holds it.
-    async fn claim_job(&self, name: &str, owner: &str, now: DateTime<Utc>, lease_until: DateTime<Utc>)
-    -> Result<bool, StoreError>;
+    async fn claim_job(
+        &self,
+        name: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Releases the lease and schedules the next run; `error` is kept for `crm jobs list`.
     async fn finish_job(
         &self,

@@ -34,7 +34,10 @@ pub async fn backup(db: &Db, target: &Path) -> Result<(), StoreError> {
     match db.backend {
         Backend::Sqlite => {
             if target.exists() {
-                return Err(StoreError::Conflict { constraint: "backup_target_exists".into(), field: Some("file".into()) });
+                return Err(StoreError::Conflict {
+                    constraint: "backup_target_exists".into(),
+                    field: Some("file".into()),
+                });
             }
             sqlx::query("VACUUM INTO $1")
                 .bind(target.display().to_string())

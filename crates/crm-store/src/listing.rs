@@ -3,8 +3,8 @@
 
 use sqlx::any::AnyRow;
 
-use crm_core::access::Scope;
 use crm_core::FieldError;
+use crm_core::access::Scope;
 use crm_core::listing::{Cursor, ListRequest, Page, Sort, SortValue};
 use crm_core::store::StoreError;
 
@@ -87,10 +87,11 @@ pub async fn list(
         Some(f) => Sort { field: f.to_string(), descending: true },
         None => Sort { field: spec.default_sort.to_string(), descending: false },
     });
-    let (sort_expr, sort_kind) = spec.sorts.iter().find(|s| s.0 == sort.field).map(|s| (s.1, s.2)).ok_or_else(|| {
-        let names: Vec<_> = spec.sorts.iter().map(|s| s.0).collect();
-        StoreError::Invalid(FieldError::with_param("sort", "not_sortable", names.join(",")))
-    })?;
+    let (sort_expr, sort_kind) =
+        spec.sorts.iter().find(|s| s.0 == sort.field).map(|s| (s.1, s.2)).ok_or_else(|| {
+            let names: Vec<_> = spec.sorts.iter().map(|s| s.0).collect();
+            StoreError::Invalid(FieldError::with_param("sort", "not_sortable", names.join(",")))
+        })?;
 
     let mut filter = Sql::new(" WHERE 1 = 1");
     spec.push_scope(&mut filter, scope);

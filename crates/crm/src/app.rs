@@ -18,11 +18,9 @@ pub struct App {
 impl App {
     /// Opens (and migrates) the database named by the configuration.
     pub async fn build(config: Config) -> Result<Self, crm_store::ConnectError> {
-        let db = Db::open(&DbOptions {
-            url: config.database_url.clone(),
-            max_connections: config.database_max_connections,
-        })
-        .await?;
+        let db =
+            Db::open(&DbOptions { url: config.database_url.clone(), max_connections: config.database_max_connections })
+                .await?;
         Ok(Self::with_db(config, db))
     }
 

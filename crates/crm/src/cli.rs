@@ -103,10 +103,11 @@ pub enum ConfigCommand {
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 fn load_config(cli: &Cli, listen: Option<String>) -> Result<Config, crate::config::ConfigError> {
-    Config::load(cli.config.as_deref(), std::env::vars(), &[
-        ("database_url", cli.database_url.clone()),
-        ("listen", listen),
-    ])
+    Config::load(
+        cli.config.as_deref(),
+        std::env::vars(),
+        &[("database_url", cli.database_url.clone()), ("listen", listen)],
+    )
 }
 
 fn init_tracing(filter: &str) {
@@ -115,8 +116,11 @@ fn init_tracing(filter: &str) {
 }
 
 async fn open(config: &Config) -> Result<Db, crm_store::ConnectError> {
-    Db::open(&crm_store::DbOptions { url: config.database_url.clone(), max_connections: config.database_max_connections })
-        .await
+    Db::open(&crm_store::DbOptions {
+        url: config.database_url.clone(),
+        max_connections: config.database_max_connections,
+    })
+    .await
 }
 
 /// Explains a domain error on the terminal, with field messages in Chinese and English.
@@ -244,7 +248,9 @@ async fn user_add(config: &Config, add: UserAdd) -> CliResult {
 /// Checks the backup opens as a crm database, then puts it in place of the current file.
 async fn restore(config: &Config, file: &Path) -> CliResult {
     if crm_store::Backend::from_url(&config.database_url)? == crm_store::Backend::Postgres {
-        return Err("crm restore replaces SQLite databases; for PostgreSQL use pg_restore (or psql) with a pg_dump file".into());
+        return Err(
+            "crm restore replaces SQLite databases; for PostgreSQL use pg_restore (or psql) with a pg_dump file".into(),
+        );
     }
     if !file.is_file() {
         return Err(format!("{} is not a file", file.display()).into());
@@ -256,11 +262,8 @@ async fn restore(config: &Config, file: &Path) -> CliResult {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::copy(file, &staging)?;
-    let check = Db::open(&crm_store::DbOptions {
-        url: format!("sqlite://{}", staging.display()),
-        max_connections: 1,
-    })
-    .await;
+    let check =
+        Db::open(&crm_store::DbOptions { url: format!("sqlite://{}", staging.display()), max_connections: 1 }).await;
     match check {
         Ok(db) => db.close().await,
         Err(e) => {

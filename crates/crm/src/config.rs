@@ -82,8 +82,10 @@ impl Config {
         flags: &[(&str, Option<String>)],
     ) -> Result<Self, ConfigError> {
         let invalid = |origin: &str, message: String| ConfigError::Invalid { origin: origin.to_string(), message };
-        let mut table: toml::Table = DEFAULTS.parse().map_err(|e: toml::de::Error| invalid("defaults", e.to_string()))?;
-        let path = file.map(Path::to_path_buf).or_else(|| Some("crm.toml".into()).filter(|p: &std::path::PathBuf| p.exists()));
+        let mut table: toml::Table =
+            DEFAULTS.parse().map_err(|e: toml::de::Error| invalid("defaults", e.to_string()))?;
+        let path =
+            file.map(Path::to_path_buf).or_else(|| Some("crm.toml".into()).filter(|p: &std::path::PathBuf| p.exists()));
         if let Some(path) = path {
             let text = std::fs::read_to_string(&path)
                 .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
@@ -114,7 +116,8 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key: &str, message: &str| ConfigError::Invalid { origin: key.to_string(), message: message.into() };
+        let invalid =
+            |key: &str, message: &str| ConfigError::Invalid { origin: key.to_string(), message: message.into() };
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(invalid("listen", "must be an address with a port, e.g. 127.0.0.1:8080"));
         }
@@ -122,8 +125,12 @@ impl Config {
         if self.database_max_connections == 0 {
             return Err(invalid("database_max_connections", "must be at least 1"));
         }
-        if self.access.session_hours <= 0 || self.access.max_login_failures <= 0 || self.access.inactive_after_days <= 0 {
-            return Err(invalid("access", "session_hours, max_login_failures and inactive_after_days must be positive"));
+        if self.access.session_hours <= 0 || self.access.max_login_failures <= 0 || self.access.inactive_after_days <= 0
+        {
+            return Err(invalid(
+                "access",
+                "session_hours, max_login_failures and inactive_after_days must be positive",
+            ));
         }
         if self.jobs.poll_seconds == 0 {
             return Err(invalid("jobs.poll_seconds", "must be at least 1"));
@@ -132,7 +139,11 @@ impl Config {
     }
 
     pub fn public_url(&self) -> String {
-        if self.public_url.is_empty() { format!("http://{}", self.listen) } else { self.public_url.trim_end_matches('/').to_string() }
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim_end_matches('/').to_string()
+        }
     }
 
     pub fn access_settings(&self) -> crm_core::access::actions::AccessSettings {

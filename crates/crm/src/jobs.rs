@@ -102,7 +102,8 @@ pub async fn run_forever(db: Db, poll: Duration, mut stop: watch::Receiver<bool>
             Ok(Some(record)) => {
                 let Some(job) = Job::by_name(&record.name) else {
                     // A job of a newer version of crm: leave it to the processes that know it.
-                    let _ = db.finish_job(&record.name, &owner, now, now + LEASE, Some("unknown to this version")).await;
+                    let _ =
+                        db.finish_job(&record.name, &owner, now, now + LEASE, Some("unknown to this version")).await;
                     continue;
                 };
                 let outcome = job.execute(&db).await;
@@ -117,7 +118,11 @@ pub async fn run_forever(db: Db, poll: Duration, mut stop: watch::Receiver<bool>
                     }
                 };
                 // A failed run is retried after a minute rather than a whole interval.
-                let next = if error.is_some() { Utc::now() + chrono::Duration::minutes(1) } else { Utc::now() + job.interval() };
+                let next = if error.is_some() {
+                    Utc::now() + chrono::Duration::minutes(1)
+                } else {
+                    Utc::now() + job.interval()
+                };
                 if let Err(e) = db.finish_job(job.name(), &owner, Utc::now(), next, error.as_deref()).await {
                     tracing::error!(job = job.name(), error = %e, "cannot record the end of a job");
                 }

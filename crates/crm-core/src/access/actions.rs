@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use super::users::UserInput;
 use super::{
-    Action, Actor, AuditEntry, AuditStamp, DataScope, Division, DivisionPatch, Module, NewDivision, NewRole, NewSession,
-    NewUser, Role, RolePatch, SessionKind, User, UserPatch, hash_token, new_token, password,
+    Action, Actor, AuditEntry, AuditStamp, DataScope, Division, DivisionPatch, Module, NewDivision, NewRole,
+    NewSession, NewUser, Role, RolePatch, SessionKind, User, UserPatch, hash_token, new_token, password,
 };
 use crate::error::{Error, FieldError};
 use crate::listing::{ListRequest, Page};

@@ -1,8 +1,8 @@
 //! Password hashing with argon2id (ACL-7).
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 
 use crate::error::FieldError;
 

@@ -208,10 +208,7 @@ impl Actor {
             user_id: None,
             username: "system".into(),
             role_codes: Vec::new(),
-            permissions: Module::ALL
-                .iter()
-                .flat_map(|m| Action::ALL.iter().map(|a| Permission::new(*m, *a)))
-                .collect(),
+            permissions: Module::ALL.iter().flat_map(|m| Action::ALL.iter().map(|a| Permission::new(*m, *a))).collect(),
             data_scope: DataScope::All,
             division_ids: Vec::new(),
             locale: "zh-CN".into(),

@@ -114,8 +114,15 @@ fn grant(modules: &[Module], actions: &[Action]) -> impl Iterator<Item = Permiss
     modules.iter().flat_map(move |m| actions.iter().map(move |a| Permission::new(*m, *a)))
 }
 
-const BUSINESS: [Module; 7] =
-    [Module::Customers, Module::Sales, Module::Service, Module::Churn, Module::Schedule, Module::Marketing, Module::Reports];
+const BUSINESS: [Module; 7] = [
+    Module::Customers,
+    Module::Sales,
+    Module::Service,
+    Module::Churn,
+    Module::Schedule,
+    Module::Marketing,
+    Module::Reports,
+];
 
 /// The five roles of SPEC.md, shipped as defaults.
 pub fn default_roles() -> Vec<NewRole> {

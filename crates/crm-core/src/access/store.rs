@@ -2,7 +2,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{AuditEntry, AuditStamp, Division, DivisionPatch, NewDivision, NewRole, NewUser, Role, RolePatch, Scope, User, UserPatch};
+use super::{
+    AuditEntry, AuditStamp, Division, DivisionPatch, NewDivision, NewRole, NewUser, Role, RolePatch, Scope, User,
+    UserPatch,
+};
 use crate::listing::{ListRequest, Page};
 use crate::store::StoreError;
 
@@ -59,8 +62,13 @@ pub trait AccessStore {
     async fn get_role(&self, id: Uuid) -> Result<Role, StoreError>;
     async fn roles_by_codes(&self, codes: &[String]) -> Result<Vec<Role>, StoreError>;
     async fn create_role(&self, new: &NewRole, stamp: &AuditStamp) -> Result<Role, StoreError>;
-    async fn update_role(&self, id: Uuid, version: Option<i64>, patch: &RolePatch, stamp: &AuditStamp)
-    -> Result<Role, StoreError>;
+    async fn update_role(
+        &self,
+        id: Uuid,
+        version: Option<i64>,
+        patch: &RolePatch,
+        stamp: &AuditStamp,
+    ) -> Result<Role, StoreError>;
     /// Refused with `Conflict { constraint: "role_in_use" }` while users hold the role.
     async fn delete_role(&self, id: Uuid, stamp: &AuditStamp) -> Result<(), StoreError>;
 
@@ -101,8 +109,12 @@ pub trait AccessStore {
     async fn revoke_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
     async fn revoke_user_sessions(&self, user_id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// Creates the first administrator with a setup token, only while no user exists.
-    async fn create_first_admin(&self, setup_token_hash: &str, new: &NewUser, stamp: &AuditStamp)
-    -> Result<User, StoreError>;
+    async fn create_first_admin(
+        &self,
+        setup_token_hash: &str,
+        new: &NewUser,
+        stamp: &AuditStamp,
+    ) -> Result<User, StoreError>;
 
     async fn record_login_failure(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
     async fn count_login_failures(&self, key: &str, since: DateTime<Utc>) -> Result<i64, StoreError>;

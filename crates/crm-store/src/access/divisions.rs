@@ -117,8 +117,14 @@ pub async fn update(
     if done.rows_affected() == 0 {
         return Err(StoreError::Stale);
     }
-    let change =
-        Change { entity: "divisions", entity_id: id, action: "update", division_id: Some(id), old: Some(&old), new: Some(&new) };
+    let change = Change {
+        entity: "divisions",
+        entity_id: id,
+        action: "update",
+        division_id: Some(id),
+        old: Some(&old),
+        new: Some(&new),
+    };
     audit::record(&mut tx, stamp, change).await?;
     tx.commit().await.map_err(store_error)?;
     Ok(new)
@@ -133,8 +139,14 @@ pub async fn delete(db: &Db, scope: &Scope, id: Uuid, stamp: &AuditStamp) -> Res
         StoreError::Conflict { .. } => StoreError::Conflict { constraint: "division_in_use".into(), field: None },
         other => other,
     })?;
-    let change =
-        Change { entity: "divisions", entity_id: id, action: "delete", division_id: Some(id), old: Some(&old), new: None };
+    let change = Change {
+        entity: "divisions",
+        entity_id: id,
+        action: "delete",
+        division_id: Some(id),
+        old: Some(&old),
+        new: None,
+    };
     audit::record(&mut tx, stamp, change).await?;
     tx.commit().await.map_err(store_error)
 }

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crm_core::access::{
-    AccessStore, AuditEntry, AuditStamp, Division, DivisionPatch, LoginRecord, NewDivision, NewRole, NewSession, NewUser,
-    Role, RolePatch, Scope, SessionRecord, User, UserPatch,
+    AccessStore, AuditEntry, AuditStamp, Division, DivisionPatch, LoginRecord, NewDivision, NewRole, NewSession,
+    NewUser, Role, RolePatch, Scope, SessionRecord, User, UserPatch,
 };
 use crm_core::listing::{ListRequest, Page};
 use crm_core::store::StoreError;

@@ -13,15 +13,18 @@ use crate::audit::{self, Change};
 use crate::listing::{Kind, ListSpec, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
-const COLUMNS: &str =
-    "r.id, r.code, r.name, r.description, r.permissions, r.data_scope, r.builtin, r.created_at, r.updated_at, r.version";
+const COLUMNS: &str = "r.id, r.code, r.name, r.description, r.permissions, r.data_scope, r.builtin, r.created_at, r.updated_at, r.version";
 
 const LIST: ListSpec = ListSpec {
     from: "roles r",
     columns: COLUMNS,
     id: "r.id",
     default_sort: "created_at",
-    sorts: &[("created_at", "r.created_at", Kind::Text), ("code", "r.code", Kind::Text), ("name", "r.name", Kind::Text)],
+    sorts: &[
+        ("created_at", "r.created_at", Kind::Text),
+        ("code", "r.code", Kind::Text),
+        ("name", "r.name", Kind::Text),
+    ],
     filters: &[("code", "r.code", Kind::Text), ("data_scope", "r.data_scope", Kind::Text)],
     search: &["r.code", "r.name"],
     division: None,
@@ -93,8 +96,14 @@ pub async fn insert(
     sql.bind(role.data_scope.code()).push(", ").bind(builtin).push(", ").bind(stamp.at).push(", ");
     sql.bind(stamp.at).push(", 1)");
     sql.query().execute(&mut *conn).await.map_err(store_error)?;
-    let change =
-        Change { entity: "roles", entity_id: role.id, action: "create", division_id: None, old: None, new: Some(&role) };
+    let change = Change {
+        entity: "roles",
+        entity_id: role.id,
+        action: "create",
+        division_id: None,
+        old: None,
+        new: Some(&role),
+    };
     audit::record(conn, stamp, change).await?;
     Ok(role)
 }
@@ -135,7 +144,14 @@ pub async fn update(
     if sql.query().execute(&mut *tx).await.map_err(store_error)?.rows_affected() == 0 {
         return Err(StoreError::Stale);
     }
-    let change = Change { entity: "roles", entity_id: id, action: "update", division_id: None, old: Some(&old), new: Some(&new) };
+    let change = Change {
+        entity: "roles",
+        entity_id: id,
+        action: "update",
+        division_id: None,
+        old: Some(&old),
+        new: Some(&new),
+    };
     audit::record(&mut tx, stamp, change).await?;
     tx.commit().await.map_err(store_error)?;
     Ok(new)
@@ -153,7 +169,8 @@ pub async fn delete(db: &Db, id: Uuid, stamp: &AuditStamp) -> Result<(), StoreEr
         StoreError::Conflict { .. } => StoreError::Conflict { constraint: "role_in_use".into(), field: None },
         other => other,
     })?;
-    let change = Change { entity: "roles", entity_id: id, action: "delete", division_id: None, old: Some(&old), new: None };
+    let change =
+        Change { entity: "roles", entity_id: id, action: "delete", division_id: None, old: Some(&old), new: None };
     audit::record(&mut tx, stamp, change).await?;
     tx.commit().await.map_err(store_error)
 }

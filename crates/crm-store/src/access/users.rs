@@ -251,8 +251,10 @@ pub async fn login_record(db: &Db, username: &str) -> Result<Option<LoginRecord>
     let mut sql = Sql::new("SELECT id, password_hash, frozen FROM users WHERE username = ");
     sql.bind(username);
     let row = sql.query().fetch_optional(&db.reader).await.map_err(store_error)?;
-    row.map(|r| Ok(LoginRecord { user_id: r.id("id")?, password_hash: r.text("password_hash")?, frozen: r.flag("frozen")? }))
-        .transpose()
+    row.map(|r| {
+        Ok(LoginRecord { user_id: r.id("id")?, password_hash: r.text("password_hash")?, frozen: r.flag("frozen")? })
+    })
+    .transpose()
 }
 
 pub async fn record_login(db: &Db, user_id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {

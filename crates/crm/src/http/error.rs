@@ -134,7 +134,8 @@ impl IntoResponse for AppError {
             AppError::BadRequest(message) => (Some(message.clone()), Vec::new()),
             _ => (None, Vec::new()),
         };
-        let problem = Problem { kind: format!("/problems/{code}"), title, status: status.as_u16(), code, detail, errors };
+        let problem =
+            Problem { kind: format!("/problems/{code}"), title, status: status.as_u16(), code, detail, errors };
         let mut response = (status, Json(problem)).into_response();
         response
             .headers_mut()

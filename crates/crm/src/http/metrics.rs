@@ -69,7 +69,11 @@ impl Metrics {
                         h.counts[i]
                     );
                 }
-                let _ = writeln!(out, "crm_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
+                let _ = writeln!(
+                    out,
+                    "crm_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                    h.count
+                );
                 let _ = writeln!(out, "crm_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
                 let _ = writeln!(out, "crm_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
             }

@@ -64,7 +64,8 @@ async fn repeated_failed_logins_are_throttled_with_429() {
     let app = TestApp::spawn().await;
     app.user("alice", "admin", &[]).await;
     for _ in 0..5 {
-        let r = app.post_json("/api/v1/auth/login", None, &json!({"username": "alice", "password": "wrong-wrong"})).await;
+        let r =
+            app.post_json("/api/v1/auth/login", None, &json!({"username": "alice", "password": "wrong-wrong"})).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     // Even the right password is refused while throttled.
@@ -86,11 +87,21 @@ async fn every_default_role_gets_exactly_its_rights() {
     let checks: Vec<(&str, &str, Value, &[&str])> = vec![
         ("GET", "/api/v1/users", Value::Null, &["admin", "executive", "director", "division_admin"]),
         ("GET", "/api/v1/roles", Value::Null, &["admin", "division_admin"]),
-        ("POST", "/api/v1/roles", json!({"code": "r_{n}", "name": "R{n}", "permissions": ["products.view"]}), &["admin"]),
+        (
+            "POST",
+            "/api/v1/roles",
+            json!({"code": "r_{n}", "name": "R{n}", "permissions": ["products.view"]}),
+            &["admin"],
+        ),
         ("GET", "/api/v1/divisions", Value::Null, &["admin", "executive", "director", "division_admin"]),
         ("POST", "/api/v1/divisions", json!({"name": "版块{n}"}), &["admin"]),
         ("GET", "/api/v1/audit-log", Value::Null, &["admin", "executive", "division_admin"]),
-        ("GET", "/api/v1/dictionary-entries", Value::Null, &["admin", "executive", "director", "manager", "division_admin"]),
+        (
+            "GET",
+            "/api/v1/dictionary-entries",
+            Value::Null,
+            &["admin", "executive", "director", "manager", "division_admin"],
+        ),
         ("POST", "/api/v1/dictionary-entries", json!({"kind": "industry", "label": "行业{n}"}), &["admin"]),
         ("GET", "/api/v1/products", Value::Null, &["admin", "executive", "director", "manager"]),
         ("POST", "/api/v1/products", json!({"name": "产品{n}", "price": "1.00"}), &["admin"]),
@@ -140,15 +151,23 @@ async fn a_division_admin_sees_and_manages_only_users_of_their_division() {
 
     // Creating a user in another division, or with more rights than one's own, is refused.
     let r = app
-        .post_json("/api/v1/users", Some(&east_admin), &json!({
-            "username": "sneaky", "password": PASSWORD, "roles": ["manager"], "division_ids": [north]
-        }))
+        .post_json(
+            "/api/v1/users",
+            Some(&east_admin),
+            &json!({
+                "username": "sneaky", "password": PASSWORD, "roles": ["manager"], "division_ids": [north]
+            }),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = app
-        .post_json("/api/v1/users", Some(&east_admin), &json!({
-            "username": "sneaky", "password": PASSWORD, "roles": ["admin"], "division_ids": [east]
-        }))
+        .post_json(
+            "/api/v1/users",
+            Some(&east_admin),
+            &json!({
+                "username": "sneaky", "password": PASSWORD, "roles": ["admin"], "division_ids": [east]
+            }),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = r.json().await.unwrap();
@@ -200,7 +219,9 @@ async fn roles_are_data_that_an_administrator_creates_and_grants() {
     let id = roles["items"][0]["id"].as_str().unwrap();
     assert_eq!(app.delete(&format!("/api/v1/roles/{id}"), &admin).await.status(), StatusCode::CONFLICT);
 
-    let r = app.post_json("/api/v1/roles", Some(&admin), &json!({"code": "x", "name": "X", "permissions": ["nope.view"]})).await;
+    let r = app
+        .post_json("/api/v1/roles", Some(&admin), &json!({"code": "x", "name": "X", "permissions": ["nope.view"]}))
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -224,6 +245,7 @@ async fn users_who_have_not_signed_in_lately_are_listed_as_inactive() {
     crm_core::access::AccessStore::create_user(&app.db, &new, &stamp).await.unwrap();
 
     let inactive = app.get_ok("/api/v1/users/inactive", &admin).await;
-    let names: Vec<&str> = inactive["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        inactive["items"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
     assert_eq!(names, ["dormant"]);
 }

@@ -11,7 +11,10 @@ async fn health_readiness_and_metrics_answer_without_auth() {
     assert_eq!(app.get("/healthz", None).await.text().await.unwrap(), "ok");
     assert_eq!(app.get("/readyz", None).await.text().await.unwrap(), "ok");
     let metrics = app.get("/metrics", None).await.text().await.unwrap();
-    assert!(metrics.contains("crm_http_requests_total{method=\"GET\",route=\"/readyz\",status=\"200\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("crm_http_requests_total{method=\"GET\",route=\"/readyz\",status=\"200\"} 1"),
+        "{metrics}"
+    );
     assert!(metrics.contains("crm_http_request_duration_seconds_bucket{route=\"/healthz\""), "{metrics}");
 }
 
@@ -20,7 +23,17 @@ async fn the_openapi_description_lists_the_api_generated_from_the_code() {
     let app = TestApp::spawn().await;
     let doc: Value = app.get("/api/v1/openapi.json", None).await.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/auth/login", "/users", "/users/{id}", "/roles", "/divisions/{id}", "/audit-log", "/dictionary-entries", "/products", "/inventory"] {
+    for path in [
+        "/auth/login",
+        "/users",
+        "/users/{id}",
+        "/roles",
+        "/divisions/{id}",
+        "/audit-log",
+        "/dictionary-entries",
+        "/products",
+        "/inventory",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "missing {path}");
     }
     assert!(doc["components"]["schemas"].get("Division").is_some());
@@ -95,7 +108,9 @@ async fn lists_page_with_cursors_sort_count_and_filter() {
     let app = TestApp::spawn().await;
     let admin = app.user("root", "admin", &[]).await;
     for i in 0..7 {
-        let r = app.post_json("/api/v1/divisions", Some(&admin), &json!({"name": format!("D{i}"), "code": format!("c{i}")})).await;
+        let r = app
+            .post_json("/api/v1/divisions", Some(&admin), &json!({"name": format!("D{i}"), "code": format!("c{i}")}))
+            .await;
         assert_eq!(r.status(), StatusCode::CREATED);
     }
     let mut seen = Vec::new();
@@ -135,7 +150,14 @@ async fn lists_answer_csv_when_asked() {
     let app = TestApp::spawn().await;
     let admin = app.user("root", "admin", &[]).await;
     app.post_json("/api/v1/divisions", Some(&admin), &json!({"name": "华东, 一区", "code": "E"})).await;
-    let r = app.client.get(app.url("/api/v1/divisions")).bearer_auth(&admin).header("accept", "text/csv").send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/divisions"))
+        .bearer_auth(&admin)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let text = r.text().await.unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());

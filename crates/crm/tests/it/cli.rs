@@ -43,7 +43,13 @@ fn unknown_database_schemes_are_refused_with_a_hint() {
 
 #[test]
 fn every_command_has_help() {
-    for args in [&["--help"][..], &["serve", "--help"], &["user", "add", "--help"], &["jobs", "run", "--help"], &["backup", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["user", "add", "--help"],
+        &["jobs", "run", "--help"],
+        &["backup", "--help"],
+    ] {
         let o = crm(args, "sqlite://unused.db", None);
         assert!(o.status.success(), "{args:?}");
         assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"), "{args:?}");
@@ -53,7 +59,11 @@ fn every_command_has_help() {
 #[tokio::test]
 async fn user_add_reads_the_password_from_stdin_and_creates_missing_divisions() {
     let (db, _) = fresh_database_url().await;
-    let o = crm(&["user", "add", "wang", "--role", "manager", "--division", "华东", "--password-stdin"], &db, Some("s3cret-pass\n"));
+    let o = crm(
+        &["user", "add", "wang", "--role", "manager", "--division", "华东", "--password-stdin"],
+        &db,
+        Some("s3cret-pass\n"),
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("华东"));
     let o = crm(&["user", "add", "lisi", "--role", "nosuchrole", "--password-stdin"], &db, Some("s3cret-pass\n"));

@@ -38,10 +38,11 @@ pub fn is_postgres() -> bool {
 }
 
 pub fn test_config(database_url: &str) -> Config {
-    Config::load(None, Vec::new(), &[
-        ("database_url", Some(database_url.to_string())),
-        ("listen", Some("127.0.0.1:0".to_string())),
-    ])
+    Config::load(
+        None,
+        Vec::new(),
+        &[("database_url", Some(database_url.to_string())), ("listen", Some("127.0.0.1:0".to_string()))],
+    )
     .expect("test config")
 }
 

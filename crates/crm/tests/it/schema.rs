@@ -21,7 +21,9 @@ async fn both_backends_end_with_the_same_tables_and_columns() {
     let dir = std::env::temp_dir().join(format!("crm-schema-{}", uuid::Uuid::now_v7()));
     let sqlite = open_db(&format!("sqlite://{}", dir.join("crm.db").display())).await.schema().await.unwrap();
     let tables: std::collections::BTreeSet<&str> = sqlite.iter().map(|(t, _)| t.as_str()).collect();
-    for t in ["users", "roles", "divisions", "sessions", "audit_log", "jobs", "dictionary_entries", "products", "inventory"] {
+    for t in
+        ["users", "roles", "divisions", "sessions", "audit_log", "jobs", "dictionary_entries", "products", "inventory"]
+    {
         assert!(tables.contains(t), "sqlite lacks {t}");
     }
     if is_postgres() {

@@ -16,7 +16,9 @@ use crm_core::patch::Patch;
 
 use crate::http::AppState;
 use crate::http::error::AppError;
-use crate::http::extract::{ApiActor, ApiJson, Created, IfMatch, ListQuery, ListResponse, Tagged, WantsCsv, bearer_token, parse_id};
+use crate::http::extract::{
+    ApiActor, ApiJson, Created, IfMatch, ListQuery, ListResponse, Tagged, WantsCsv, bearer_token, parse_id,
+};
 
 type Result<T> = std::result::Result<T, AppError>;
 
@@ -65,19 +67,13 @@ pub async fn login(
         return Err(Error::Invalid(missing).into());
     }
     let settings: &AccessSettings = &state.access;
-    let login = access::login(
-        &state.db,
-        settings,
-        &input.username,
-        &input.password,
-        &client_key(&connect),
-        SessionKind::Api,
-    )
-    .await
-    .map_err(|e| match e {
-        Error::Unauthenticated => AppError::WrongCredentials,
-        other => other.into(),
-    })?;
+    let login =
+        access::login(&state.db, settings, &input.username, &input.password, &client_key(&connect), SessionKind::Api)
+            .await
+            .map_err(|e| match e {
+                Error::Unauthenticated => AppError::WrongCredentials,
+                other => other.into(),
+            })?;
     Ok(axum::Json(LoginOutput {
         token: login.token,
         user: LoginUser { id: login.user.id, username: login.user.username, roles: login.user.roles },
@@ -277,7 +273,12 @@ pub async fn update_role(
     IfMatch(version): IfMatch,
     ApiJson(input): ApiJson<RolePatchInput>,
 ) -> Result<impl IntoResponse> {
-    let patch = RolePatch::parse(input.name.as_deref(), input.description, input.permissions.as_deref(), input.data_scope.as_deref())?;
+    let patch = RolePatch::parse(
+        input.name.as_deref(),
+        input.description,
+        input.permissions.as_deref(),
+        input.data_scope.as_deref(),
+    )?;
     let r = access::update_role(&state.db, &actor, parse_id(&id)?, version, patch).await?;
     let v = r.version;
     Ok(Tagged(RoleView::from(r), v))

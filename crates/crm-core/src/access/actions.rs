@@ -27,6 +27,8 @@ impl Default for AccessSettings {
     }
 }
 
+const CLIENT_LIMIT_FACTOR: i64 = 10;
+
 /// A signed-in session: the secret token (shown once) and, for the web, its CSRF token.
 #[derive(Debug, Clone)]
 pub struct Login {
@@ -48,9 +50,12 @@ pub async fn login<S: Store>(
     let now = Utc::now();
     let username = username.trim().to_ascii_lowercase();
     let keys = [format!("user:{username}"), format!("client:{client}")];
+    // Many people may share one address (an office NAT, a reverse proxy), so an address
+    // gets more attempts than a single user name.
+    let limits = [settings.max_login_failures, settings.max_login_failures * CLIENT_LIMIT_FACTOR];
     let since = now - Duration::minutes(settings.login_failure_window_minutes);
-    for key in &keys {
-        if store.count_login_failures(key, since).await? >= settings.max_login_failures {
+    for (key, limit) in keys.iter().zip(limits) {
+        if store.count_login_failures(key, since).await? >= limit {
             return Err(Error::RateLimited);
         }
     }
@@ -298,7 +303,8 @@ pub async fn update_user<S: Store>(
     Ok(user)
 }
 
-/// A user's own settings: language, time zone, password (needs the current one).
+/// A user's own settings: language, time zone, display name, and the password, which
+/// needs the current one. A new password ends every session of the user, this one included.
 pub async fn update_own_account<S: Store>(
     store: &S,
     actor: &Actor,
@@ -308,21 +314,33 @@ pub async fn update_own_account<S: Store>(
     password_change: Option<(String, String)>,
 ) -> Result<User, Error> {
     let id = actor.user_id.ok_or(Error::Unauthenticated)?;
-    let mut patch = UserPatch::parse(super::users::UserPatchInput {
-        locale,
-        time_zone,
-        display_name: display_name.map_or(crate::patch::Patch::Keep, crate::patch::Patch::Set),
-        password: password_change.as_ref().map(|(_, new)| new.clone()),
-        ..Default::default()
-    })?;
     if let Some((current, _)) = &password_change {
         let record = store.login_record(&actor.username).await?.ok_or(Error::Unauthenticated)?;
         if !password::verify(current, &record.password_hash) {
-            patch.password_hash = None;
             return Err(Error::invalid("current_password", "wrong_password"));
         }
     }
-    Ok(store.update_user(&crate::access::Scope::everything(), id, None, &patch, &AuditStamp::of(actor)).await?)
+    let changes_password = password_change.is_some();
+    let patch = UserPatch::parse(super::users::UserPatchInput {
+        locale,
+        time_zone,
+        display_name: display_name.map_or(crate::patch::Patch::Keep, crate::patch::Patch::Set),
+        password: password_change.map(|(_, new)| new),
+        ..Default::default()
+    })?;
+    let user = store.update_user(&crate::access::Scope::everything(), id, None, &patch, &AuditStamp::of(actor)).await?;
+    if changes_password {
+        store.revoke_user_sessions(id, Utc::now()).await?;
+    }
+    Ok(user)
+}
+
+/// Ends every session and API token of a user (ACL-7), e.g. after a lost phone.
+pub async fn revoke_sessions<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<(), Error> {
+    actor.require(Module::Users, Action::Edit)?;
+    store.get_user(&actor.division_scope(), id).await?;
+    store.revoke_user_sessions(id, Utc::now()).await?;
+    Ok(())
 }
 
 /// Users who have not signed in for the configured number of days (ACL-6).

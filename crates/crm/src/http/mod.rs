@@ -73,6 +73,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(access::list_users, access::create_user))
         .routes(routes!(access::inactive_users))
         .routes(routes!(access::show_user, access::update_user))
+        .routes(routes!(access::revoke_sessions))
         .routes(routes!(access::list_audit))
         .merge(api::base_data::routes())
         .split_for_parts()

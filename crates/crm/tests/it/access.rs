@@ -40,6 +40,23 @@ async fn a_logged_out_token_is_rejected() {
 }
 
 #[tokio::test]
+async fn an_administrator_revokes_every_token_of_a_user() {
+    let app = TestApp::spawn().await;
+    let admin = app.user("root", "admin", &[]).await;
+    let east = app.division("华东").await;
+    let phone = app.user("bob", "manager", &[east]).await;
+    let laptop = app.login("bob", PASSWORD).await;
+    let users = app.get_ok("/api/v1/users?username=bob", &admin).await;
+    let bob_id = users["items"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(app.delete(&format!("/api/v1/users/{bob_id}/sessions"), &admin).await.status(), StatusCode::NO_CONTENT);
+    for token in [&phone, &laptop] {
+        assert_eq!(app.get(&format!("/api/v1/users/{bob_id}"), Some(token)).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    // The administrator's own token still works.
+    assert_eq!(app.get("/api/v1/users", Some(&admin)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn freezing_a_user_stops_their_token_and_their_login_at_once() {
     let app = TestApp::spawn().await;
     let admin = app.user("admin", "admin", &[]).await;

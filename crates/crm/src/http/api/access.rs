@@ -343,6 +343,17 @@ pub async fn update_user(
     Ok(Tagged(u, v))
 }
 
+/// Ends every session and API token of the user.
+#[utoipa::path(delete, path = "/users/{id}/sessions", tag = "users", responses((status = 204), (status = 404)))]
+pub async fn revoke_sessions(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    access::revoke_sessions(&state.db, &actor, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Users who have not signed in for the configured number of days (ACL-6).
 #[utoipa::path(get, path = "/users/inactive", tag = "users", responses((status = 200, body = Vec<User>)))]
 pub async fn inactive_users(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<impl IntoResponse> {

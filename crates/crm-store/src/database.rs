@@ -164,11 +164,9 @@ fn sqlite_url(url: &str) -> Result<String, ConnectError> {
     let rest = url.strip_prefix("sqlite:").unwrap_or(url);
     let rest = rest.strip_prefix("//").unwrap_or(rest);
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" {
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| ConnectError::Folder { path: parent.display().to_string(), source })?;
-        }
+    if let Some(parent) = Path::new(path).parent().filter(|p| path != ":memory:" && !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|source| ConnectError::Folder { path: parent.display().to_string(), source })?;
     }
     let mode = if query.contains("mode=") { String::new() } else { "mode=rwc".to_string() };
     let query = [query, &mode].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("&");

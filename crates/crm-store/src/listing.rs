@@ -101,18 +101,16 @@ pub async fn list(
         };
         filter.push(" AND ").push(expr).push(" = ").bind(filter_arg(name, value, *kind)?);
     }
-    if let Some(q) = &req.q {
-        if !spec.search.is_empty() {
-            let pattern = like_pattern(q);
-            filter.push(" AND (");
-            for (i, col) in spec.search.iter().enumerate() {
-                if i > 0 {
-                    filter.push(" OR ");
-                }
-                filter.push("LOWER(").push(col).push(") LIKE ").bind(pattern.clone()).push(" ESCAPE '\\'");
+    if let Some(q) = req.q.as_ref().filter(|_| !spec.search.is_empty()) {
+        let pattern = like_pattern(q);
+        filter.push(" AND (");
+        for (i, col) in spec.search.iter().enumerate() {
+            if i > 0 {
+                filter.push(" OR ");
             }
-            filter.push(")");
+            filter.push("LOWER(").push(col).push(") LIKE ").bind(pattern.clone()).push(" ESCAPE '\\'");
         }
+        filter.push(")");
     }
     // Conditions are rendered with their own numbering, then renumbered into one statement.
     let mut sql = Sql::new("SELECT ");

@@ -198,14 +198,14 @@ async fn serve_command(config: Config) -> CliResult {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let public_url = config.public_url();
+    let public_url = config.public_url(listener.local_addr()?);
     let app = App::build(config).await?;
     if let Some(token) = access::issue_setup_token(&app.state.db).await.map_err(explain)? {
         println!("No users yet. Create the first administrator here (the link works once, for 24 hours):");
         println!("尚无用户。请打开以下链接创建第一个管理员（一次有效，24 小时内）：");
         println!("  {public_url}/setup?token={token}");
     }
-    tracing::info!(address = %listener.local_addr()?, "crm is listening");
+    println!("crm is listening on http://{}", listener.local_addr()?);
     serve(app, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })

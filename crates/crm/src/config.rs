@@ -138,9 +138,10 @@ impl Config {
         Ok(())
     }
 
-    pub fn public_url(&self) -> String {
+    /// Where users reach this server: the configured address, else the one it listens on.
+    pub fn public_url(&self, bound: std::net::SocketAddr) -> String {
         if self.public_url.is_empty() {
-            format!("http://{}", self.listen)
+            format!("http://{bound}")
         } else {
             self.public_url.trim_end_matches('/').to_string()
         }

@@ -121,3 +121,38 @@ async fn backup_and_restore_round_trip_an_sqlite_database() {
     let o = crm(&["restore", junk.to_str().unwrap()], &target, None);
     assert!(!o.status.success());
 }
+
+#[tokio::test]
+async fn serve_prints_a_one_time_setup_link_when_there_are_no_users() {
+    use std::io::BufRead;
+    let (db, _) = fresh_database_url().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CRM_DATABASE_URL", &db)
+        .env("CRM_JOBS__ENABLED", "false")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let (mut link, mut address, mut line_with_link) = (None, None, None);
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        if let Some(i) = line.find("/setup?token=") {
+            link = Some(line[i..].trim().to_string());
+            line_with_link = Some(line.clone());
+        }
+        if let Some(a) = line.strip_prefix("crm is listening on ") {
+            address = Some(a.trim().to_string());
+            break;
+        }
+    }
+    let (link, address) = (link.expect("setup link printed"), address.expect("address printed"));
+    assert!(link.len() > "/setup?token=".len() + 32, "{link}");
+    let full_link = line_with_link.expect("link line");
+    assert!(full_link.contains(&format!("{address}/setup?token=")), "the link points at the bound port: {full_link}");
+    let health = reqwest::get(format!("{address}/healthz")).await.unwrap();
+    assert_eq!(health.text().await.unwrap(), "ok");
+    child.kill().unwrap();
+    let _ = child.wait();
+}

@@ -1,6 +1,8 @@
 //! Integration tests: one binary, each test with its own server on port 0 and its own fresh
 //! database — an SQLite file, or a PostgreSQL schema when CRM_TEST_POSTGRES_URL is set.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod access;
 mod api_conventions;
 mod cli;

@@ -32,3 +32,22 @@ async fn both_backends_end_with_the_same_tables_and_columns() {
         assert_eq!(sqlite, postgres);
     }
 }
+
+#[tokio::test]
+async fn a_database_migrated_by_a_newer_binary_is_refused_with_a_clear_message() {
+    let (url, _) = fresh_database_url().await;
+    let db = open_db(&url).await;
+    db.close().await;
+    let raw = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', TRUE, $1, 0)",
+    )
+    .bind(vec![0u8; 48])
+    .execute(&raw)
+    .await
+    .unwrap();
+    raw.close().await;
+    let err = crm_store::Db::open(&crm_store::DbOptions { url, max_connections: 2 }).await.unwrap_err();
+    assert!(err.to_string().contains("newer version of crm"), "{err}");
+}

@@ -113,6 +113,24 @@ impl Validator {
         }
     }
 
+    /// Parses the value of a `Patch::Set` of an optional field; a blank value clears it.
+    pub fn patch<T>(
+        &mut self,
+        patch: crate::patch::Patch<String>,
+        parse: impl FnOnce(&str) -> Result<Option<T>, FieldError>,
+    ) -> crate::patch::Patch<T> {
+        use crate::patch::Patch;
+        match patch {
+            Patch::Keep => Patch::Keep,
+            Patch::Clear => Patch::Clear,
+            Patch::Set(text) => match self.check(parse(&text)) {
+                Some(Some(value)) => Patch::Set(value),
+                Some(None) => Patch::Clear,
+                None => Patch::Keep,
+            },
+        }
+    }
+
     pub fn finish(self) -> Result<(), Error> {
         if self.errors.is_empty() { Ok(()) } else { Err(Error::Invalid(self.errors)) }
     }

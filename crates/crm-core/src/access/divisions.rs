@@ -42,13 +42,7 @@ impl DivisionPatch {
     pub fn parse(name: Option<&str>, code: Patch<String>) -> Result<Self, Error> {
         let mut v = Validator::default();
         let name = name.and_then(|n| v.check(required_text("name", n, 60)));
-        let code = match code {
-            Patch::Set(c) => match v.check(optional_text("code", &c, 20)) {
-                Some(Some(c)) => Patch::Set(c),
-                _ => Patch::Clear,
-            },
-            other => other,
-        };
+        let code = v.patch(code, |c| optional_text("code", c, 20));
         v.finish()?;
         Ok(Self { name, code })
     }

@@ -96,13 +96,7 @@ impl RolePatch {
     ) -> Result<Self, crate::Error> {
         let mut v = Validator::default();
         let name = name.and_then(|n| v.check(required_text("name", n, 60)));
-        let description = match description {
-            Patch::Set(d) => match v.check(optional_text("description", &d, 500)) {
-                Some(Some(d)) => Patch::Set(d),
-                _ => Patch::Clear,
-            },
-            other => other,
-        };
+        let description = v.patch(description, |d| optional_text("description", d, 500));
         let permissions = permissions.and_then(|p| v.check(parse_permissions(p)));
         let data_scope = data_scope.and_then(|s| v.check(parse_data_scope(s)));
         v.finish()?;

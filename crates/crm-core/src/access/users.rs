@@ -178,20 +178,8 @@ pub struct UserPatchInput {
 impl UserPatch {
     pub fn parse(input: UserPatchInput) -> Result<Self, Error> {
         let mut v = Validator::default();
-        let display_name = match input.display_name {
-            Patch::Set(s) => match v.check(optional_text("display_name", &s, 60)) {
-                Some(Some(s)) => Patch::Set(s),
-                _ => Patch::Clear,
-            },
-            other => other,
-        };
-        let email = match input.email {
-            Patch::Set(s) => match v.check(parse_email(&s)) {
-                Some(Some(s)) => Patch::Set(s),
-                _ => Patch::Clear,
-            },
-            other => other,
-        };
+        let display_name = v.patch(input.display_name, |s| optional_text("display_name", s, 60));
+        let email = v.patch(input.email, parse_email);
         if input.roles.as_ref().is_some_and(|r| r.is_empty()) {
             v.push(FieldError::new("roles", "required"));
         }

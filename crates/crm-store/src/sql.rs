@@ -239,14 +239,15 @@ fn sqlite_unique_name(message: &str) -> String {
 
 /// The input field a unique index concerns: its last column (`divisions_name_key` → `name`).
 fn constraint_field(constraint: &str) -> Option<String> {
-    const FIELDS: [(&str, &str); 8] = [
+    const FIELDS: [(&str, &str); 9] = [
         ("divisions_name_key", "name"),
         ("divisions_code_key", "code"),
         ("roles_code_key", "code"),
         ("users_username_key", "username"),
         ("dictionary_entries_kind_parent_label_key", "label"),
+        ("dictionary_entries_kind_code_key", "code"),
         ("products_name_model_key", "name"),
-        ("inventory_product_warehouse_location_key", "location"),
+        ("inventory_division_id_product_id_warehouse_location_key", "location"),
         ("number_sequences_pkey", "kind"),
     ];
     FIELDS.iter().find(|(c, _)| *c == constraint).map(|(_, f)| f.to_string())

@@ -1,6 +1,36 @@
 //! Base data (基础数据): the data dictionary (BAS-1), number sequences (BAS-3),
 //! products and inventory (SAL-6).
 
+pub mod actions;
+pub mod amounts;
+mod dictionary;
+mod inventory;
+mod numbering;
+mod products;
 mod store;
 
+pub use dictionary::{
+    DefaultEntries, DictionaryEntry, DictionaryEntryInput, DictionaryEntryPatch, DictionaryEntryPatchInput,
+    DictionaryKind, NewDictionaryEntry, default_entries,
+};
+pub use inventory::{InventoryInput, InventoryItem, InventoryPatch, InventoryPatchInput, NewInventoryItem};
+pub use numbering::{
+    DEFAULT_DATE_FORMAT, DEFAULT_PREFIXES, DEFAULT_WIDTH, NumberSequence, NumberSequencePatch, NumberSequencePatchInput,
+};
+pub use products::{DEFAULT_CURRENCY, NewProduct, Product, ProductInput, ProductPatch, ProductPatchInput};
 pub use store::BaseDataStore;
+
+use crate::error::{Validator, optional_text};
+use crate::patch::Patch;
+
+/// Checks the new value of an optional text field; a blank value clears the field.
+fn text_patch(v: &mut Validator, field: &str, patch: Patch<String>, max_chars: usize) -> Patch<String> {
+    match patch {
+        Patch::Set(text) => match v.check(optional_text(field, &text, max_chars)) {
+            Some(Some(text)) => Patch::Set(text),
+            Some(None) => Patch::Clear,
+            None => Patch::Keep,
+        },
+        other => other,
+    }
+}

@@ -122,11 +122,13 @@ CREATE TABLE dictionary_entries (
     version BIGINT NOT NULL DEFAULT 1
 );
 CREATE UNIQUE INDEX dictionary_entries_kind_parent_label_key ON dictionary_entries (kind, COALESCE(parent_id, ''), label);
+CREATE UNIQUE INDEX dictionary_entries_kind_code_key ON dictionary_entries (kind, code);
 CREATE INDEX dictionary_entries_kind_position_idx ON dictionary_entries (kind, position);
 CREATE INDEX dictionary_entries_parent_idx ON dictionary_entries (parent_id);
 
 CREATE TABLE number_sequences (
     kind TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
     prefix TEXT NOT NULL,
     date_format TEXT NOT NULL,
     width BIGINT NOT NULL,
@@ -136,6 +138,7 @@ CREATE TABLE number_sequences (
     updated_at TEXT NOT NULL,
     version BIGINT NOT NULL DEFAULT 1
 );
+CREATE UNIQUE INDEX number_sequences_id_key ON number_sequences (id);
 
 CREATE TABLE products (
     id TEXT PRIMARY KEY,
@@ -165,5 +168,7 @@ CREATE TABLE inventory (
     updated_at TEXT NOT NULL,
     version BIGINT NOT NULL DEFAULT 1
 );
-CREATE UNIQUE INDEX inventory_product_warehouse_location_key ON inventory (product_id, warehouse, location);
+-- Unique per division: divisions keep their own warehouses, and a clash must not reveal another division's stock.
+CREATE UNIQUE INDEX inventory_division_id_product_id_warehouse_location_key ON inventory (division_id, product_id, warehouse, location);
 CREATE INDEX inventory_division_idx ON inventory (division_id, id);
+CREATE INDEX inventory_product_idx ON inventory (product_id);

@@ -1,0 +1,193 @@
+//! Use cases of base data, called alike from the API, the web pages and the CLI. Each takes
+//! the raw input, so every front end gets the same validation after the same policy check.
+
+use uuid::Uuid;
+
+use super::{
+    DictionaryEntry, DictionaryEntryInput, DictionaryEntryPatch, DictionaryEntryPatchInput, InventoryInput,
+    InventoryItem, InventoryPatch, InventoryPatchInput, NewDictionaryEntry, NewInventoryItem, NewProduct,
+    NumberSequence, NumberSequencePatch, NumberSequencePatchInput, Product, ProductInput, ProductPatch,
+    ProductPatchInput,
+};
+use crate::access::{Action, Actor, AuditStamp, Module};
+use crate::error::{Error, FieldError};
+use crate::listing::{ListRequest, Page};
+use crate::store::{Store, StoreError};
+
+// ---- dictionary ------------------------------------------------------------------------
+
+pub async fn list_dictionary_entries<S: Store>(
+    store: &S,
+    actor: &Actor,
+    req: &ListRequest,
+) -> Result<Page<DictionaryEntry>, Error> {
+    actor.require(Module::Dictionary, Action::View)?;
+    Ok(store.list_dictionary_entries(req).await?)
+}
+
+pub async fn get_dictionary_entry<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<DictionaryEntry, Error> {
+    actor.require(Module::Dictionary, Action::View)?;
+    Ok(store.get_dictionary_entry(id).await?)
+}
+
+pub async fn create_dictionary_entry<S: Store>(
+    store: &S,
+    actor: &Actor,
+    input: DictionaryEntryInput,
+) -> Result<DictionaryEntry, Error> {
+    actor.require(Module::Dictionary, Action::Create)?;
+    let new = NewDictionaryEntry::parse(input)?;
+    if let Some(parent_id) = new.parent_id {
+        let parent = store.get_dictionary_entry(parent_id).await.map_err(|e| match e {
+            StoreError::NotFound => Error::invalid("parent_id", "not_found"),
+            other => other.into(),
+        })?;
+        new.check_parent(&parent)?;
+    }
+    Ok(store.create_dictionary_entry(&new, &AuditStamp::of(actor)).await?)
+}
+
+pub async fn update_dictionary_entry<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: Uuid,
+    version: Option<i64>,
+    input: DictionaryEntryPatchInput,
+) -> Result<DictionaryEntry, Error> {
+    actor.require(Module::Dictionary, Action::Edit)?;
+    let patch = DictionaryEntryPatch::parse(input)?;
+    Ok(store.update_dictionary_entry(id, version, &patch, &AuditStamp::of(actor)).await?)
+}
+
+pub async fn delete_dictionary_entry<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<(), Error> {
+    actor.require(Module::Dictionary, Action::Delete)?;
+    Ok(store.delete_dictionary_entry(id, &AuditStamp::of(actor)).await?)
+}
+
+// ---- number sequences ------------------------------------------------------------------
+
+pub async fn list_number_sequences<S: Store>(
+    store: &S,
+    actor: &Actor,
+    req: &ListRequest,
+) -> Result<Page<NumberSequence>, Error> {
+    actor.require(Module::Dictionary, Action::View)?;
+    Ok(store.list_number_sequences(req).await?)
+}
+
+pub async fn get_number_sequence<S: Store>(store: &S, actor: &Actor, kind: &str) -> Result<NumberSequence, Error> {
+    actor.require(Module::Dictionary, Action::View)?;
+    Ok(store.get_number_sequence(kind).await?)
+}
+
+/// Numbering rules are settings of the dictionary administrator (BAS-3).
+pub async fn update_number_sequence<S: Store>(
+    store: &S,
+    actor: &Actor,
+    kind: &str,
+    version: Option<i64>,
+    input: NumberSequencePatchInput,
+) -> Result<NumberSequence, Error> {
+    actor.require(Module::Dictionary, Action::Edit)?;
+    let patch = NumberSequencePatch::parse(input)?;
+    Ok(store.update_number_sequence(kind, version, &patch, &AuditStamp::of(actor)).await?)
+}
+
+// ---- products --------------------------------------------------------------------------
+
+pub async fn list_products<S: Store>(store: &S, actor: &Actor, req: &ListRequest) -> Result<Page<Product>, Error> {
+    actor.require(Module::Products, Action::View)?;
+    Ok(store.list_products(req).await?)
+}
+
+pub async fn get_product<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<Product, Error> {
+    actor.require(Module::Products, Action::View)?;
+    Ok(store.get_product(id).await?)
+}
+
+pub async fn create_product<S: Store>(store: &S, actor: &Actor, input: ProductInput) -> Result<Product, Error> {
+    actor.require(Module::Products, Action::Create)?;
+    let new = NewProduct::parse(input)?;
+    Ok(store.create_product(&new, &AuditStamp::of(actor)).await?)
+}
+
+pub async fn update_product<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: Uuid,
+    version: Option<i64>,
+    input: ProductPatchInput,
+) -> Result<Product, Error> {
+    actor.require(Module::Products, Action::Edit)?;
+    let patch = ProductPatch::parse(input)?;
+    Ok(store.update_product(id, version, &patch, &AuditStamp::of(actor)).await?)
+}
+
+pub async fn delete_product<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<(), Error> {
+    actor.require(Module::Products, Action::Delete)?;
+    Ok(store.delete_product(id, &AuditStamp::of(actor)).await?)
+}
+
+// ---- inventory -------------------------------------------------------------------------
+
+pub async fn list_inventory<S: Store>(
+    store: &S,
+    actor: &Actor,
+    req: &ListRequest,
+) -> Result<Page<InventoryItem>, Error> {
+    actor.require(Module::Inventory, Action::View)?;
+    Ok(store.list_inventory(&actor.division_scope(), req).await?)
+}
+
+pub async fn get_inventory_item<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<InventoryItem, Error> {
+    actor.require(Module::Inventory, Action::View)?;
+    Ok(store.get_inventory_item(&actor.division_scope(), id).await?)
+}
+
+/// Records stock of a product in one of the actor's divisions (their only one by default).
+pub async fn create_inventory_item<S: Store>(
+    store: &S,
+    actor: &Actor,
+    input: InventoryInput,
+) -> Result<InventoryItem, Error> {
+    actor.require(Module::Inventory, Action::Create)?;
+    let default_division = match actor.division_ids.as_slice() {
+        [only] => Some(*only),
+        _ => None,
+    };
+    let new = NewInventoryItem::parse(input, default_division)?;
+    let mut errors = Vec::new();
+    match store.get_product(new.product_id).await {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => errors.push(FieldError::new("product_id", "not_found")),
+        Err(other) => return Err(other.into()),
+    }
+    match store.get_division(&actor.division_scope(), new.division_id).await {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => {
+            errors.push(FieldError::with_param("division_id", "unknown_division", new.division_id))
+        }
+        Err(other) => return Err(other.into()),
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    Ok(store.create_inventory_item(&new, &AuditStamp::of(actor)).await?)
+}
+
+pub async fn update_inventory_item<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: Uuid,
+    version: Option<i64>,
+    input: InventoryPatchInput,
+) -> Result<InventoryItem, Error> {
+    actor.require(Module::Inventory, Action::Edit)?;
+    let patch = InventoryPatch::parse(input)?;
+    Ok(store.update_inventory_item(&actor.division_scope(), id, version, &patch, &AuditStamp::of(actor)).await?)
+}
+
+pub async fn delete_inventory_item<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<(), Error> {
+    actor.require(Module::Inventory, Action::Delete)?;
+    Ok(store.delete_inventory_item(&actor.division_scope(), id, &AuditStamp::of(actor)).await?)
+}

@@ -1,0 +1,123 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+use crm_core::access::{AuditStamp, Scope};
+use crm_core::base_data::{DEFAULT_DATE_FORMAT, DEFAULT_PREFIXES, DEFAULT_WIDTH, NumberSequence, NumberSequencePatch};
+use crm_core::listing::{ListRequest, Page};
+use crm_core::store::StoreError;
+
+use crate::Db;
+use crate::audit::{self, Change};
+use crate::listing::{Kind, ListSpec, list as list_rows};
+use crate::sql::{RowExt, Sql, store_error};
+
+const ENTITY: &str = "number-sequences";
+
+/// Unqualified, so that the same list serves SELECT and UPDATE … RETURNING.
+const COLUMNS: &str = "id, kind, prefix, date_format, width, created_at, updated_at, version";
+
+const LIST: ListSpec = ListSpec {
+    from: "number_sequences",
+    columns: COLUMNS,
+    id: "id",
+    default_sort: "kind",
+    sorts: &[("kind", "kind", Kind::Text)],
+    filters: &[("kind", "kind", Kind::Text), ("prefix", "prefix", Kind::Text)],
+    search: &[],
+    division: None,
+    owner: None,
+};
+
+fn from_row(r: &AnyRow) -> Result<NumberSequence, StoreError> {
+    Ok(NumberSequence {
+        id: r.id("id")?,
+        kind: r.text("kind")?,
+        prefix: r.text("prefix")?,
+        date_format: r.text("date_format")?,
+        width: r.int("width")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+        version: r.int("version")?,
+    })
+}
+
+pub async fn list(db: &Db, req: &ListRequest) -> Result<Page<NumberSequence>, StoreError> {
+    let page = list_rows(&db.reader, &LIST, &Scope::everything(), &Sql::default(), req).await?;
+    page.try_map(|r| from_row(&r))
+}
+
+pub async fn get<'c, E>(conn: E, kind: &str) -> Result<NumberSequence, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let mut sql = Sql::new("SELECT ");
+    sql.push(COLUMNS).push(" FROM number_sequences WHERE kind = ").bind(kind);
+    from_row(&sql.query().fetch_optional(conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?)
+}
+
+/// The shipped rules (BAS-3): `KH` + `%Y%m%d` + 4 digits for customers, and so on.
+pub async fn insert_defaults(conn: &mut AnyConnection, at: DateTime<Utc>) -> Result<(), StoreError> {
+    let mut sql = Sql::new("INSERT INTO number_sequences (");
+    sql.push(COLUMNS).push(") VALUES ");
+    for (i, (kind, prefix)) in DEFAULT_PREFIXES.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" });
+        sql.bind(Uuid::now_v7()).push(", ").bind(*kind).push(", ").bind(*prefix).push(", ");
+        sql.bind(DEFAULT_DATE_FORMAT).push(", ").bind(DEFAULT_WIDTH).push(", ").bind(at).push(", ").bind(at);
+        sql.push(", 1)");
+    }
+    sql.query().execute(conn).await.map(|_| ()).map_err(store_error)
+}
+
+pub async fn update(
+    db: &Db,
+    kind: &str,
+    version: Option<i64>,
+    patch: &NumberSequencePatch,
+    stamp: &AuditStamp,
+) -> Result<NumberSequence, StoreError> {
+    let mut tx = db.begin_write().await?;
+    let old = get(&mut *tx, kind).await?;
+    if version.is_some_and(|v| v != old.version) {
+        return Err(StoreError::Stale);
+    }
+    let new = patch.apply(&old, stamp.at);
+    let mut sql = Sql::new("UPDATE number_sequences SET prefix = ");
+    sql.bind(&new.prefix).push(", date_format = ").bind(&new.date_format).push(", width = ").bind(new.width);
+    sql.push(", updated_at = ").bind(stamp.at).push(", version = version + 1 WHERE id = ").bind(old.id);
+    sql.push(" AND version = ").bind(old.version);
+    if sql.query().execute(&mut *tx).await.map_err(store_error)?.rows_affected() == 0 {
+        return Err(StoreError::Stale);
+    }
+    let change = Change {
+        entity: ENTITY,
+        entity_id: old.id,
+        action: "update",
+        division_id: None,
+        old: Some(&old),
+        new: Some(&new),
+    };
+    audit::record(&mut tx, stamp, change).await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(new)
+}
+
+/// Takes the next number of `kind` inside the caller's write transaction, so the number
+/// and the record that carries it commit or roll back together. The counter is not a
+/// change anyone makes, so it neither bumps the rule's version nor writes an audit row.
+pub(crate) async fn next_number(conn: &mut AnyConnection, kind: &str, today: NaiveDate) -> Result<String, StoreError> {
+    // A no-op update takes the row lock on PostgreSQL, so concurrent takers queue here and
+    // each reads the counter its predecessor committed; on SQLite the write transaction
+    // already excludes every other writer.
+    let mut sql = Sql::new("UPDATE number_sequences SET last_value = last_value WHERE kind = ");
+    sql.bind(kind).push(" RETURNING ").push(COLUMNS).push(", period, last_value");
+    let row = sql.query().fetch_optional(&mut *conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?;
+    let sequence = from_row(&row)?;
+    let period = sequence.period(today).map_err(StoreError::Invalid)?;
+    let counter = if row.text("period")? == period { row.int("last_value")? + 1 } else { 1 };
+    let mut sql = Sql::new("UPDATE number_sequences SET period = ");
+    sql.bind(&period).push(", last_value = ").bind(counter).push(" WHERE id = ").bind(sequence.id);
+    sql.query().execute(&mut *conn).await.map_err(store_error)?;
+    Ok(sequence.number(&period, counter))
+}

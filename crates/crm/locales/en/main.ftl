@@ -43,3 +43,10 @@ problem-rate-limited = Too many attempts; try again later
 problem-internal = Internal server error
 problem-wrong-credentials = Wrong user name or password
 nav-home = Home
+
+# base data (dictionary, numbering, products, inventory)
+error-negative = must not be negative
+error-invalid-currency = a three-letter currency code such as CNY
+error-invalid-date-format = a year (%Y or %y), optionally followed by month (%m) and day (%d), e.g. %Y%m%d
+error-invalid-prefix = only letters, digits, - and _
+error-invalid-parent = must be a top-level entry of the same kind

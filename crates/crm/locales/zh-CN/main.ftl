@@ -43,3 +43,10 @@ problem-rate-limited = 尝试次数过多，请稍后再试
 problem-internal = 服务器内部错误
 problem-wrong-credentials = 用户名或密码错误
 nav-home = 首页
+
+# 基础数据 (base data)
+error-negative = 不能为负数
+error-invalid-currency = 须为三个字母的货币代码，例如 CNY
+error-invalid-date-format = 须为年份（%Y 或 %y），可再加月（%m）和日（%d），例如 %Y%m%d
+error-invalid-prefix = 只能使用英文字母、数字、- 和 _
+error-invalid-parent = 须为同一类别的顶级条目

@@ -24,6 +24,11 @@ pub fn parse_non_negative(field: &str, text: &str) -> Result<i64, FieldError> {
     if units < 0 { Err(FieldError::new(field, "negative")) } else { Ok(units) }
 }
 
+/// Like `parse_non_negative`, with a blank value meaning none.
+pub fn parse_optional_non_negative(field: &str, text: &str) -> Result<Option<i64>, FieldError> {
+    if text.trim().is_empty() { Ok(None) } else { parse_non_negative(field, text).map(Some) }
+}
+
 /// A currency code: three ASCII letters, upper-cased (`cny` → `CNY`).
 pub fn parse_currency(text: &str) -> Result<String, FieldError> {
     let code = text.trim().to_ascii_uppercase();

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::text_patch;
 use crate::error::{Error, FieldError, Validator, optional_text, required_text};
 use crate::patch::Patch;
 
@@ -184,7 +183,7 @@ impl DictionaryEntryPatch {
     pub fn parse(input: DictionaryEntryPatchInput) -> Result<Self, Error> {
         let mut v = Validator::default();
         let label = input.label.and_then(|l| v.check(required_text("label", &l, LABEL_MAX)));
-        let code = text_patch(&mut v, "code", input.code, CODE_MAX);
+        let code = v.patch(input.code, |c| optional_text("code", c, CODE_MAX));
         let position = input.position.and_then(|p| v.check(parse_position(p)));
         v.finish()?;
         Ok(Self { label, code, position, editable: input.editable, enabled: input.enabled })

@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::amounts::{self, parse_non_negative};
-use super::text_patch;
+use super::amounts::{self, parse_non_negative, parse_optional_non_negative};
 use crate::error::{Error, FieldError, Validator, optional_text, required_text};
 use crate::patch::Patch;
 
@@ -72,10 +71,9 @@ impl NewInventoryItem {
             v.check(input.division_id.or(default_division).ok_or_else(|| FieldError::new("division_id", "required")));
         let warehouse = v.check(required_text("warehouse", &input.warehouse, WAREHOUSE_MAX));
         let location = v.check(optional_text("location", input.location.as_deref().unwrap_or(""), LOCATION_MAX));
-        let quantity = match input.quantity.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            Some(q) => v.check(parse_non_negative("quantity", q)),
-            None => Some(0),
-        };
+        let quantity = v
+            .check(parse_optional_non_negative("quantity", input.quantity.as_deref().unwrap_or("")))
+            .map(|q| q.unwrap_or(0));
         let notes = v.check(optional_text("notes", input.notes.as_deref().unwrap_or(""), NOTES_MAX));
         v.finish()?;
         let (Some(product_id), Some(division_id), Some(warehouse), Some(location), Some(quantity), Some(notes)) =
@@ -114,9 +112,9 @@ impl InventoryPatch {
     pub fn parse(input: InventoryPatchInput) -> Result<Self, Error> {
         let mut v = Validator::default();
         let warehouse = input.warehouse.and_then(|w| v.check(required_text("warehouse", &w, WAREHOUSE_MAX)));
-        let location = text_patch(&mut v, "location", input.location, LOCATION_MAX);
+        let location = v.patch(input.location, |l| optional_text("location", l, LOCATION_MAX));
         let quantity = input.quantity.and_then(|q| v.check(parse_non_negative("quantity", &q)));
-        let notes = text_patch(&mut v, "notes", input.notes, NOTES_MAX);
+        let notes = v.patch(input.notes, |n| optional_text("notes", n, NOTES_MAX));
         v.finish()?;
         Ok(Self { warehouse, location, quantity, notes })
     }

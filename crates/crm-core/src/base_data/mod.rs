@@ -19,18 +19,3 @@ pub use numbering::{
 };
 pub use products::{DEFAULT_CURRENCY, NewProduct, Product, ProductInput, ProductPatch, ProductPatchInput};
 pub use store::BaseDataStore;
-
-use crate::error::{Validator, optional_text};
-use crate::patch::Patch;
-
-/// Checks the new value of an optional text field; a blank value clears the field.
-fn text_patch(v: &mut Validator, field: &str, patch: Patch<String>, max_chars: usize) -> Patch<String> {
-    match patch {
-        Patch::Set(text) => match v.check(optional_text(field, &text, max_chars)) {
-            Some(Some(text)) => Patch::Set(text),
-            Some(None) => Patch::Clear,
-            None => Patch::Keep,
-        },
-        other => other,
-    }
-}

@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::amounts::{self, parse_currency, parse_non_negative};
-use super::text_patch;
+use super::amounts::{self, parse_currency, parse_non_negative, parse_optional_non_negative};
 use crate::error::{Error, Validator, optional_text, required_text};
 use crate::patch::Patch;
 
@@ -74,26 +73,21 @@ pub struct NewProduct {
     pub enabled: bool,
 }
 
-fn blank_to_none(text: Option<&str>) -> Option<&str> {
-    text.map(str::trim).filter(|t| !t.is_empty())
-}
-
 impl NewProduct {
     pub fn parse(input: ProductInput) -> Result<Self, Error> {
         let mut v = Validator::default();
         let name = v.check(required_text("name", &input.name, NAME_MAX));
         let model = v.check(optional_text("model", input.model.as_deref().unwrap_or(""), MODEL_MAX));
         let unit = v.check(optional_text("unit", input.unit.as_deref().unwrap_or(""), UNIT_MAX));
-        let price = match blank_to_none(input.price.as_deref()) {
-            Some(p) => v.check(parse_non_negative("price", p)),
-            None => Some(0),
-        };
-        let cost = blank_to_none(input.cost.as_deref()).and_then(|c| v.check(parse_non_negative("cost", c)));
+        // A blank or absent price is a free item, not an error.
+        let price =
+            v.check(parse_optional_non_negative("price", input.price.as_deref().unwrap_or(""))).map(|p| p.unwrap_or(0));
+        let cost = v.check(parse_optional_non_negative("cost", input.cost.as_deref().unwrap_or("")));
         let currency = v.check(parse_currency(input.currency.as_deref().unwrap_or(DEFAULT_CURRENCY)));
         let batch = v.check(optional_text("batch", input.batch.as_deref().unwrap_or(""), BATCH_MAX));
         v.finish()?;
-        let (Some(name), Some(model), Some(unit), Some(price), Some(currency), Some(batch)) =
-            (name, model, unit, price, currency, batch)
+        let (Some(name), Some(model), Some(unit), Some(price), Some(cost), Some(currency), Some(batch)) =
+            (name, model, unit, price, cost, currency, batch)
         else {
             return Err(Error::invalid("product", "invalid"));
         };
@@ -139,17 +133,12 @@ impl ProductPatch {
     pub fn parse(input: ProductPatchInput) -> Result<Self, Error> {
         let mut v = Validator::default();
         let name = input.name.and_then(|n| v.check(required_text("name", &n, NAME_MAX)));
-        let model = text_patch(&mut v, "model", input.model, MODEL_MAX);
-        let unit = text_patch(&mut v, "unit", input.unit, UNIT_MAX);
+        let model = v.patch(input.model, |m| optional_text("model", m, MODEL_MAX));
+        let unit = v.patch(input.unit, |u| optional_text("unit", u, UNIT_MAX));
         let price = input.price.and_then(|p| v.check(parse_non_negative("price", &p)));
-        let cost = match input.cost {
-            Patch::Set(c) if c.trim().is_empty() => Patch::Clear,
-            Patch::Set(c) => v.check(parse_non_negative("cost", &c)).map_or(Patch::Keep, Patch::Set),
-            Patch::Clear => Patch::Clear,
-            Patch::Keep => Patch::Keep,
-        };
+        let cost = v.patch(input.cost, |c| parse_optional_non_negative("cost", c));
         let currency = input.currency.and_then(|c| v.check(parse_currency(&c)));
-        let batch = text_patch(&mut v, "batch", input.batch, BATCH_MAX);
+        let batch = v.patch(input.batch, |b| optional_text("batch", b, BATCH_MAX));
         v.finish()?;
         Ok(Self { name, model, unit, price, cost, currency, batch, enabled: input.enabled })
     }

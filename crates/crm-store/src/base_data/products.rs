@@ -58,6 +58,16 @@ fn from_row(r: &AnyRow) -> Result<Product, StoreError> {
     })
 }
 
+/// Writes an optional amount. NULL goes into the SQL text rather than as a parameter: sqlx
+/// sends a NULL parameter typed as text, which PostgreSQL will not put into a BIGINT column,
+/// and a statement prepared with a text parameter then misreads a later integer.
+fn push_optional_amount(sql: &mut Sql, units: Option<i64>) {
+    match units {
+        Some(u) => sql.bind(u),
+        None => sql.push("NULL"),
+    };
+}
+
 pub async fn list(db: &Db, req: &ListRequest) -> Result<Page<Product>, StoreError> {
     let page = list_rows(&db.reader, &LIST, &Scope::everything(), &Sql::default(), req).await?;
     page.try_map(|r| from_row(&r))
@@ -92,7 +102,9 @@ pub async fn create(db: &Db, new: &NewProduct, stamp: &AuditStamp) -> Result<Pro
         "INSERT INTO products (id, name, model, unit, price, cost, currency, batch, enabled, created_at, updated_at, version) VALUES (",
     );
     sql.bind(product.id).push(", ").bind(&product.name).push(", ").bind(product.model.clone()).push(", ");
-    sql.bind(product.unit.clone()).push(", ").bind(product.price).push(", ").bind(product.cost).push(", ");
+    sql.bind(product.unit.clone()).push(", ").bind(product.price).push(", ");
+    push_optional_amount(&mut sql, product.cost);
+    sql.push(", ");
     sql.bind(&product.currency).push(", ").bind(product.batch.clone()).push(", ").bind(product.enabled);
     sql.push(", ").bind(stamp.at).push(", ").bind(stamp.at).push(", 1)");
     sql.query().execute(&mut *tx).await.map_err(store_error)?;
@@ -124,7 +136,8 @@ pub async fn update(
     let new = patch.apply(&old, stamp.at);
     let mut sql = Sql::new("UPDATE products SET name = ");
     sql.bind(&new.name).push(", model = ").bind(new.model.clone()).push(", unit = ").bind(new.unit.clone());
-    sql.push(", price = ").bind(new.price).push(", cost = ").bind(new.cost);
+    sql.push(", price = ").bind(new.price).push(", cost = ");
+    push_optional_amount(&mut sql, new.cost);
     sql.push(", currency = ").bind(&new.currency).push(", batch = ").bind(new.batch.clone());
     sql.push(", enabled = ").bind(new.enabled).push(", updated_at = ").bind(stamp.at);
     sql.push(", version = version + 1 WHERE id = ").bind(id).push(" AND version = ").bind(old.version);

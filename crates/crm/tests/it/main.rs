@@ -5,6 +5,7 @@
 
 mod access;
 mod api_conventions;
+mod base_data;
 mod cli;
 mod helpers;
 mod jobs;

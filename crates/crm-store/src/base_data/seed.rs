@@ -21,8 +21,8 @@ const CITIES: &str = include_str!("../../seed/cities.csv");
 /// Municipalities (北京市, 重庆市, …) list their districts under these placeholder rows
 /// instead of cities; the municipality itself is the city.
 const MUNICIPALITY_PLACEHOLDERS: [&str; 2] = ["市辖区", "县"];
-/// Groups county-level cities that belong to no prefecture; not a city of its own.
-const DIRECTLY_ADMINISTERED: &str = "省直辖县级行政区划";
+/// Groups of county-level cities that belong to no prefecture; not cities of their own.
+const DIRECTLY_ADMINISTERED: [&str; 2] = ["省直辖县级行政区划", "自治区直辖县级行政区划"];
 
 /// Shipped defaults are not anyone's change, so they are not audited one by one; the log
 /// starts with the first edit.
@@ -92,7 +92,7 @@ fn regions(at: DateTime<Utc>) -> Result<(Vec<DictionaryEntry>, Vec<DictionaryEnt
         let [code, name, province_code] = row.as_slice() else { return Err(bad_seed("city row")) };
         let province = by_code.get(province_code).ok_or_else(|| bad_seed("city of an unknown province"))?;
         let label = match *name {
-            DIRECTLY_ADMINISTERED => continue,
+            n if DIRECTLY_ADMINISTERED.contains(&n) => continue,
             n if MUNICIPALITY_PLACEHOLDERS.contains(&n) => province.label.as_str(),
             n => n,
         };
@@ -121,7 +121,8 @@ mod tests {
         assert!(under("广东省").contains(&"深圳市"));
         assert_eq!(under("重庆市"), ["重庆市"]);
         assert_eq!(under("北京市"), ["北京市"]);
-        assert!(!cities.iter().any(|c| c.label == DIRECTLY_ADMINISTERED || c.label == "市辖区"));
+        assert!(!cities.iter().any(|c| c.label.contains("行政区划") || c.label == "市辖区" || c.label == "县"));
+        assert_eq!(cities.len(), 337);
         assert_eq!(under("广东省").first(), Some(&"广州市"));
     }
 }

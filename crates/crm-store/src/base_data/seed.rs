@@ -29,8 +29,8 @@ const DIRECTLY_ADMINISTERED: [&str; 2] = ["省直辖县级行政区划", "自治
 pub async fn seed(conn: &mut AnyConnection, stamp: &AuditStamp) -> Result<(), StoreError> {
     let mut entries = Vec::new();
     for defaults in default_entries() {
-        for (i, (code, label)) in defaults.entries.iter().enumerate() {
-            entries.push(entry(stamp.at, defaults.kind, None, code, label, i, defaults.editable));
+        for (position, (code, label)) in (1..).zip(defaults.entries) {
+            entries.push(entry(stamp.at, defaults.kind, None, code, label, position, defaults.editable));
         }
     }
     let (provinces, cities) = regions(stamp.at)?;
@@ -47,7 +47,7 @@ fn entry(
     parent_id: Option<Uuid>,
     code: &str,
     label: &str,
-    index: usize,
+    position: i64,
     editable: bool,
 ) -> DictionaryEntry {
     DictionaryEntry {
@@ -56,7 +56,7 @@ fn entry(
         parent_id,
         code: Some(code.to_string()),
         label: label.to_string(),
-        position: i64::try_from(index).unwrap_or(i64::MAX - 1) + 1,
+        position,
         editable,
         enabled: true,
         created_at: at,
@@ -80,14 +80,14 @@ fn bad_seed(what: &str) -> StoreError {
 /// Provinces and their cities as region entries, in the order of their official codes.
 fn regions(at: DateTime<Utc>) -> Result<(Vec<DictionaryEntry>, Vec<DictionaryEntry>), StoreError> {
     let mut provinces = Vec::new();
-    for (i, row) in csv_rows(PROVINCES).enumerate() {
+    for (position, row) in (1..).zip(csv_rows(PROVINCES)) {
         let [code, name] = row.as_slice() else { return Err(bad_seed("province row")) };
-        provinces.push(entry(at, DictionaryKind::Region, None, code, name, i, false));
+        provinces.push(entry(at, DictionaryKind::Region, None, code, name, position, false));
     }
     let by_code: HashMap<&str, &DictionaryEntry> =
         provinces.iter().filter_map(|p| p.code.as_deref().map(|c| (c, p))).collect();
     let mut cities: Vec<DictionaryEntry> = Vec::new();
-    let mut counts: HashMap<Uuid, usize> = HashMap::new();
+    let mut last_position: HashMap<Uuid, i64> = HashMap::new();
     for row in csv_rows(CITIES) {
         let [code, name, province_code] = row.as_slice() else { return Err(bad_seed("city row")) };
         let province = by_code.get(province_code).ok_or_else(|| bad_seed("city of an unknown province"))?;
@@ -99,9 +99,9 @@ fn regions(at: DateTime<Utc>) -> Result<(Vec<DictionaryEntry>, Vec<DictionaryEnt
         if cities.iter().any(|c| c.parent_id == Some(province.id) && c.label == label) {
             continue;
         }
-        let count = counts.entry(province.id).or_default();
-        cities.push(entry(at, DictionaryKind::Region, Some(province.id), code, label, *count, false));
-        *count += 1;
+        let position = last_position.entry(province.id).or_default();
+        *position += 1;
+        cities.push(entry(at, DictionaryKind::Region, Some(province.id), code, label, *position, false));
     }
     Ok((provinces, cities))
 }

@@ -1,0 +1,200 @@
+//! Posted forms: the CSRF check every POST goes through, the raw fields, and the state a
+//! form is re-rendered with (the user's input and a message beside each bad field).
+
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crm_core::Error;
+
+use super::session::WebUser;
+use crate::http::AppState;
+use crate::http::error::{AppError, request_lang};
+use crate::i18n::Lang;
+
+/// The fields of an `application/x-www-form-urlencoded` body, in order. Kept as pairs
+/// rather than a struct so that checkbox groups (repeated names) and unexpected input
+/// never fail to parse.
+#[derive(Debug, Default, Clone)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    /// The first value of a field; empty when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.opt(name).unwrap_or_default()
+    }
+
+    pub fn opt(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeated field (a group of checkboxes).
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty()).collect()
+    }
+
+    /// The hidden `version` field of an edit form; a mangled one can never match (stale).
+    pub fn version(&self) -> Option<i64> {
+        self.opt("version").filter(|v| !v.is_empty()).map(|v| v.parse().unwrap_or(-1))
+    }
+}
+
+/// Compares secrets in time independent of where they first differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && !a.is_empty() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The page shown for a POST whose CSRF token is missing or wrong: nothing was changed.
+pub fn csrf_refused(lang: Lang) -> Response {
+    super::error_page(lang, StatusCode::FORBIDDEN, &lang.t("error-csrf"))
+}
+
+async fn read_form(req: Request, state: &AppState) -> Result<FormData, Response> {
+    match Form::<Vec<(String, String)>>::from_request(req, state).await {
+        Ok(Form(pairs)) => Ok(FormData(pairs)),
+        Err(e) => Err(AppError::BadRequest(e.body_text()).into_response()),
+    }
+}
+
+/// A form posted by a signed-in user whose CSRF token matched their session's.
+pub struct Posted {
+    pub user: WebUser,
+    pub form: FormData,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let user = WebUser::from_request_parts(&mut parts, state).await?;
+        let form = read_form(Request::from_parts(parts, body), state).await?;
+        if !same_secret(form.get("csrf"), &user.csrf) {
+            return Err(csrf_refused(user.lang));
+        }
+        Ok(Posted { user, form })
+    }
+}
+
+/// A form posted before signing in (sign-in, first-run setup), checked against the
+/// `crm_form` cookie set with the page: a double-submit token, since there is no session yet.
+pub struct PublicPosted(pub FormData);
+
+impl FromRequest<AppState> for PublicPosted {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let cookie = super::cookie(req.headers(), super::session::FORM_COOKIE).map(str::to_string);
+        let form = read_form(req, state).await?;
+        match cookie {
+            Some(token) if same_secret(form.get("csrf"), &token) => Ok(PublicPosted(form)),
+            _ => Err(csrf_refused(request_lang())),
+        }
+    }
+}
+
+/// A form as shown again: the values to fill in, messages beside fields, and a message
+/// about the whole form (e.g. someone else saved the record first).
+#[derive(Debug, Default)]
+pub struct FormState {
+    values: Vec<(String, String)>,
+    errors: Vec<(String, String)>,
+    pub notice: Option<String>,
+}
+
+impl FormState {
+    pub fn new(values: Vec<(String, String)>) -> Self {
+        Self { values, ..Default::default() }
+    }
+
+    pub fn from_form(form: &FormData) -> Self {
+        // Secrets are never echoed back into the page.
+        let values = form.0.iter().filter(|(k, _)| !k.contains("password") && k != "csrf").cloned().collect();
+        Self::new(values)
+    }
+
+    pub fn value(&self, name: &str) -> &str {
+        self.values.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Whether a checkbox or radio button with this value is selected.
+    pub fn checked(&self, name: &str, value: &str) -> bool {
+        self.values.iter().any(|(k, v)| k == name && v == value)
+    }
+
+    /// The messages for one field, joined.
+    pub fn error(&self, name: &str) -> Option<String> {
+        let messages: Vec<&str> = self.errors.iter().filter(|(f, _)| f == name).map(|(_, m)| m.as_str()).collect();
+        (!messages.is_empty()).then(|| messages.join("；"))
+    }
+
+    pub fn errors(&self) -> &[(String, String)] {
+        &self.errors
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.notice.is_some()
+    }
+
+    pub fn add_error(&mut self, lang: Lang, field: &str, code: &str) {
+        self.errors.push((field.to_string(), lang.field_message(&crm_core::FieldError::new(field, code))));
+    }
+
+    /// Takes a refusal of a use case: bad input, a taken value or a stale version become
+    /// messages on the form; anything else (forbidden, not found, internal) is passed on.
+    pub fn refused(mut self, lang: Lang, error: Error) -> Result<Self, AppError> {
+        match error {
+            Error::Invalid(fields) => {
+                for e in &fields {
+                    self.errors.push((e.field.clone(), lang.field_message(e)));
+                }
+            }
+            Error::Conflict { field: Some(field), .. } => {
+                let message = lang.t("error-taken");
+                self.errors.push((field, message));
+            }
+            Error::Conflict { field: None, .. } => self.notice = Some(lang.t("problem-conflict")),
+            Error::StaleVersion => self.notice = Some(lang.t("problem-stale-version")),
+            other => return Err(other.into()),
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_match_only_when_equal_and_not_empty() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
+        assert!(!same_secret("", ""));
+    }
+
+    #[test]
+    fn checkbox_groups_keep_every_value_and_passwords_are_not_echoed() {
+        let form = FormData(vec![
+            ("roles".into(), "admin".into()),
+            ("roles".into(), "manager".into()),
+            ("password".into(), "secret-secret".into()),
+            ("username".into(), "zhang".into()),
+        ]);
+        assert_eq!(form.all("roles"), ["admin", "manager"]);
+        let state = FormState::from_form(&form);
+        assert!(state.checked("roles", "manager"));
+        assert_eq!(state.value("username"), "zhang");
+        assert_eq!(state.value("password"), "");
+    }
+
+    #[test]
+    fn a_taken_value_is_shown_beside_its_field() {
+        let state = FormState::default()
+            .refused(Lang::En, Error::Conflict { code: "users_username".into(), field: Some("username".into()) })
+            .unwrap();
+        assert_eq!(state.error("username").as_deref(), Some("already taken"));
+        assert!(FormState::default().refused(Lang::En, Error::NotFound).is_err());
+    }
+}

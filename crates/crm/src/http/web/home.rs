@@ -1,0 +1,34 @@
+//! The home page: where each part of the product the user may use is, and the users who
+//! have stopped signing in (ACL-6) for those who manage users.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+use crm_core::access::actions as access;
+use crm_core::access::{Action, Module, User};
+
+use super::layout::{self, Layout, NavItem};
+use super::session::WebUser;
+use crate::http::AppState;
+use crate::http::error::AppError;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    l: Layout,
+    links: Vec<NavItem>,
+    inactive: Option<Vec<User>>,
+    inactive_days: i64,
+}
+
+pub async fn show(State(state): State<AppState>, web: WebUser) -> Result<Response, AppError> {
+    let l = Layout::new(&web, "home-title");
+    let links = l.signed.as_ref().map(|s| s.nav.iter().skip(1).cloned().collect()).unwrap_or_default();
+    let inactive = if web.actor.can(Module::Users, Action::View) {
+        Some(access::inactive_users(&state.db, &web.actor, &state.access).await?)
+    } else {
+        None
+    };
+    layout::ok(&HomePage { l, links, inactive, inactive_days: state.access.inactive_after_days })
+}

@@ -10,3 +10,4 @@ mod cli;
 mod helpers;
 mod jobs;
 mod schema;
+mod web;

@@ -9,13 +9,16 @@ use uuid::Uuid;
 
 use crm_core::store::StoreError;
 
-/// A value bound to a placeholder.
+/// A value bound to a placeholder. NULLs carry their type: PostgreSQL refuses a text NULL
+/// for a BIGINT column, and a statement prepared with one misreads later integers.
 #[derive(Debug, Clone)]
 pub enum Arg {
     Text(String),
     Int(i64),
     Bool(bool),
-    Null,
+    NullText,
+    NullInt,
+    NullBool,
 }
 
 impl From<&str> for Arg {
@@ -53,9 +56,34 @@ impl From<DateTime<Utc>> for Arg {
         Arg::Text(ts(v))
     }
 }
-impl<T: Into<Arg>> From<Option<T>> for Arg {
-    fn from(v: Option<T>) -> Self {
-        v.map_or(Arg::Null, Into::into)
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Arg::NullInt, Arg::Int)
+    }
+}
+impl From<Option<bool>> for Arg {
+    fn from(v: Option<bool>) -> Self {
+        v.map_or(Arg::NullBool, Arg::Bool)
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Arg::NullText, Arg::Text)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        v.map_or(Arg::NullText, Into::into)
+    }
+}
+impl From<Option<Uuid>> for Arg {
+    fn from(v: Option<Uuid>) -> Self {
+        v.map_or(Arg::NullText, Into::into)
+    }
+}
+impl From<Option<DateTime<Utc>>> for Arg {
+    fn from(v: Option<DateTime<Utc>>) -> Self {
+        v.map_or(Arg::NullText, Into::into)
     }
 }
 
@@ -131,7 +159,9 @@ impl Sql {
                 Arg::Text(s) => q.bind(s.clone()),
                 Arg::Int(i) => q.bind(*i),
                 Arg::Bool(b) => q.bind(*b),
-                Arg::Null => q.bind(None::<String>),
+                Arg::NullText => q.bind(None::<String>),
+                Arg::NullInt => q.bind(None::<i64>),
+                Arg::NullBool => q.bind(None::<bool>),
             };
         }
         q

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::amounts::{self, parse_non_negative, parse_optional_non_negative};
 use crate::error::{Error, FieldError, Validator, optional_text, required_text};
+use crate::money::{self, parse_non_negative, parse_optional_non_negative};
 use crate::patch::Patch;
 
 const WAREHOUSE_MAX: usize = 60;
@@ -23,7 +23,7 @@ pub struct InventoryItem {
     pub division_id: Uuid,
     pub warehouse: String,
     pub location: Option<String>,
-    #[serde(serialize_with = "amounts::serialize")]
+    #[serde(serialize_with = "money::serialize")]
     #[schema(value_type = String, example = "120.00")]
     pub quantity: i64,
     pub notes: Option<String>,

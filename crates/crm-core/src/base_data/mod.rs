@@ -2,7 +2,6 @@
 //! products and inventory (SAL-6).
 
 pub mod actions;
-pub mod amounts;
 mod dictionary;
 mod inventory;
 mod numbering;

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::amounts::{self, parse_currency, parse_non_negative, parse_optional_non_negative};
 use crate::error::{Error, Validator, optional_text, required_text};
+use crate::money::{self, parse_currency, parse_non_negative, parse_optional_non_negative};
 use crate::patch::Patch;
 
 pub const DEFAULT_CURRENCY: &str = "CNY";
@@ -23,10 +23,10 @@ pub struct Product {
     pub name: String,
     pub model: Option<String>,
     pub unit: Option<String>,
-    #[serde(serialize_with = "amounts::serialize")]
+    #[serde(serialize_with = "money::serialize")]
     #[schema(value_type = String, example = "12800.00")]
     pub price: i64,
-    #[serde(serialize_with = "amounts::serialize_option")]
+    #[serde(serialize_with = "money::serialize_option")]
     #[schema(value_type = Option<String>, example = "9000.00")]
     pub cost: Option<i64>,
     pub currency: String,

@@ -58,16 +58,6 @@ fn from_row(r: &AnyRow) -> Result<Product, StoreError> {
     })
 }
 
-/// Writes an optional amount. NULL goes into the SQL text rather than as a parameter: sqlx
-/// sends a NULL parameter typed as text, which PostgreSQL will not put into a BIGINT column,
-/// and a statement prepared with a text parameter then misreads a later integer.
-fn push_optional_amount(sql: &mut Sql, units: Option<i64>) {
-    match units {
-        Some(u) => sql.bind(u),
-        None => sql.push("NULL"),
-    };
-}
-
 pub async fn list(db: &Db, req: &ListRequest) -> Result<Page<Product>, StoreError> {
     let page = list_rows(&db.reader, &LIST, &Scope::everything(), &Sql::default(), req).await?;
     page.try_map(|r| from_row(&r))
@@ -103,7 +93,7 @@ pub async fn create(db: &Db, new: &NewProduct, stamp: &AuditStamp) -> Result<Pro
     );
     sql.bind(product.id).push(", ").bind(&product.name).push(", ").bind(product.model.clone()).push(", ");
     sql.bind(product.unit.clone()).push(", ").bind(product.price).push(", ");
-    push_optional_amount(&mut sql, product.cost);
+    sql.bind(product.cost);
     sql.push(", ");
     sql.bind(&product.currency).push(", ").bind(product.batch.clone()).push(", ").bind(product.enabled);
     sql.push(", ").bind(stamp.at).push(", ").bind(stamp.at).push(", 1)");
@@ -137,7 +127,7 @@ pub async fn update(
     let mut sql = Sql::new("UPDATE products SET name = ");
     sql.bind(&new.name).push(", model = ").bind(new.model.clone()).push(", unit = ").bind(new.unit.clone());
     sql.push(", price = ").bind(new.price).push(", cost = ");
-    push_optional_amount(&mut sql, new.cost);
+    sql.bind(new.cost);
     sql.push(", currency = ").bind(&new.currency).push(", batch = ").bind(new.batch.clone());
     sql.push(", enabled = ").bind(new.enabled).push(", updated_at = ").bind(stamp.at);
     sql.push(", version = version + 1 WHERE id = ").bind(id).push(" AND version = ").bind(old.version);

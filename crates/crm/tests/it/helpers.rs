@@ -50,8 +50,6 @@ pub struct TestApp {
     pub address: String,
     pub db: Db,
     pub client: Client,
-    pub database_url: String,
-    pub dir: Option<PathBuf>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -65,7 +63,7 @@ impl Drop for TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        let (database_url, dir) = fresh_database_url().await;
+        let (database_url, _) = fresh_database_url().await;
         let mut config = test_config(&database_url);
         config.jobs.enabled = false;
         let app = App::build(config).await.expect("app starts");
@@ -77,7 +75,7 @@ impl TestApp {
             let _ = stopped.await;
         }));
         let client = Client::builder().cookie_store(true).build().expect("client");
-        TestApp { address, db, client, database_url, dir, stop: Some(stop) }
+        TestApp { address, db, client, stop: Some(stop) }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use crm_core::Error;
 use crm_core::access::{Action, Actor, Module};
 use crm_core::listing::{ListParams, ListRequest, MAX_LIMIT};
+use crm_core::money;
 use crm_core::store::StoreError;
 
 use super::session::WebUser;
@@ -35,7 +36,7 @@ pub struct Flash {
 }
 
 /// Flash codes that report a failure; every other known code reports a success.
-const FAILURE_FLASHES: [&str; 2] = ["in_use", "builtin_role"];
+const FAILURE_FLASHES: [&str; 3] = ["in_use", "builtin_role", "not_editable"];
 
 /// The signed-in user as the header shows them.
 #[derive(Debug, Clone)]
@@ -60,7 +61,10 @@ pub struct Layout {
 }
 
 /// The navigation: (path, label key, the module whose view right shows it).
-const NAV: [(&str, &str, Module); 4] = [
+const NAV: [(&str, &str, Module); 7] = [
+    ("/dictionary", "nav-dictionary", Module::Dictionary),
+    ("/products", "nav-products", Module::Products),
+    ("/inventory", "nav-inventory", Module::Inventory),
     ("/users", "nav-users", Module::Users),
     ("/roles", "nav-roles", Module::Roles),
     ("/divisions", "nav-divisions", Module::Divisions),
@@ -149,8 +153,35 @@ impl Layout {
         format!("/lang/{code}?next={}", query_value(&self.here))
     }
 
+    /// An amount of money with its currency, digits grouped: `12,800.00 CNY`.
+    pub fn amount(&self, units: &i64, currency: &str) -> String {
+        format!("{} {currency}", group_thousands(&money::format_units(*units)))
+    }
+
+    /// A quantity without trailing zeros: `120`, `2.5`.
+    pub fn quantity(&self, units: &i64) -> String {
+        group_thousands(&money::from_units(*units).normalize().to_string())
+    }
+
     pub fn asset(&self, name: &str) -> String {
         super::assets::url(name)
+    }
+}
+
+/// `1234567.5` → `1,234,567.5`.
+fn group_thousands(number: &str) -> String {
+    let (sign, rest) = number.strip_prefix('-').map_or(("", number), |r| ("-", r));
+    let (whole, fraction) = rest.split_once('.').map_or((rest, None), |(w, f)| (w, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match fraction {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
     }
 }
 
@@ -246,7 +277,12 @@ pub fn deleted(result: Result<(), Error>, list: &str, record: &str) -> Result<Re
     match result {
         Ok(()) => Ok(see_other(list, "deleted")),
         Err(Error::Conflict { code, .. }) => {
-            Ok(see_other(record, if code == "builtin_role" { "builtin_role" } else { "in_use" }))
+            let flash = match code.as_str() {
+                "builtin_role" => "builtin_role",
+                "entry_not_editable" => "not_editable",
+                _ => "in_use",
+            };
+            Ok(see_other(record, flash))
         }
         Err(e) => Err(e.into()),
     }
@@ -264,6 +300,15 @@ mod tests {
         l.tz = time_zone("Europe/London");
         assert_eq!(l.time(&at), "2024-01-31 20:30");
         assert_eq!(time_zone("Mars/Olympus"), DEFAULT_TIME_ZONE);
+    }
+
+    #[test]
+    fn amounts_are_grouped_and_quantities_lose_trailing_zeros() {
+        let l = Layout::public(Lang::En, String::new(), String::new(), "/");
+        assert_eq!(l.amount(&128_000_000, "CNY"), "12,800.00 CNY");
+        assert_eq!(l.amount(&-10_000_000_000, "USD"), "-1,000,000.00 USD");
+        assert_eq!(l.quantity(&1_200_000), "120");
+        assert_eq!(l.quantity(&25_000), "2.5");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod access;
 mod account;
 mod assets;
+mod base_data;
 mod forms;
 mod home;
 mod layout;
@@ -18,6 +19,7 @@ use axum::routing::{get, post};
 use crm_core::Error;
 
 use self::access::{audit, divisions, roles, users};
+use self::base_data::{dictionary, inventory, products};
 use self::layout::{Choice, Layout};
 use crate::http::AppState;
 use crate::http::error::AppError;
@@ -70,6 +72,19 @@ pub fn routes() -> Router<AppState> {
         .route("/divisions/{id}", get(divisions::edit).post(divisions::update))
         .route("/divisions/{id}/delete", post(divisions::delete))
         .route("/audit", get(audit::list))
+        .route("/dictionary", get(dictionary::list).post(dictionary::create))
+        .route("/dictionary/new", get(dictionary::new))
+        .route("/dictionary/{id}", get(dictionary::edit).post(dictionary::update))
+        .route("/dictionary/{id}/enabled", post(dictionary::set_enabled))
+        .route("/dictionary/{id}/delete", post(dictionary::delete))
+        .route("/products", get(products::list).post(products::create))
+        .route("/products/new", get(products::new))
+        .route("/products/{id}", get(products::edit).post(products::update))
+        .route("/products/{id}/delete", post(products::delete))
+        .route("/inventory", get(inventory::list).post(inventory::create))
+        .route("/inventory/new", get(inventory::new))
+        .route("/inventory/{id}", get(inventory::edit).post(inventory::update))
+        .route("/inventory/{id}/delete", post(inventory::delete))
         .route("/assets/{name}", get(assets::serve))
         .fallback(|| async { AppError::Domain(Error::NotFound) })
 }

@@ -17,7 +17,8 @@ use crate::http::web::session::WebUser;
 use crate::i18n::Lang;
 
 /// Record types written to the log, as their API resource names.
-const ENTITIES: [&str; 6] = ["users", "roles", "divisions", "dictionary-entries", "products", "inventory"];
+const ENTITIES: [&str; 7] =
+    ["users", "roles", "divisions", "dictionary-entries", "number-sequences", "products", "inventory"];
 
 pub struct Change {
     pub field: String,

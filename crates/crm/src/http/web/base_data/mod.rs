@@ -1,0 +1,5 @@
+//! Pages of base data: the data dictionary, products, inventory.
+
+pub mod dictionary;
+pub mod inventory;
+pub mod products;

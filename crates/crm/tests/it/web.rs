@@ -437,3 +437,89 @@ async fn assets_are_served_with_a_long_cache_lifetime() {
     }
     assert_eq!(browser.get("/assets/secret.txt").await.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn dictionary_entries_are_listed_by_kind_created_disabled_and_deleted() {
+    let app = TestApp::spawn().await;
+    app.user("admin", "admin", &[]).await;
+    let browser = Browser::new(&app);
+    let csrf = browser.sign_in("admin").await;
+    let levels = browser.get_text("/dictionary?kind=customer_level").await;
+    assert!(levels.contains("大客户") && levels.contains("系统内置"), "{levels}");
+    let regions = browser.get_text("/dictionary?kind=region").await;
+    assert!(regions.contains("parent_id="), "regions open onto their cities: {regions}");
+
+    let r = browser
+        .post("/dictionary", &[("csrf", &csrf), ("kind", "industry"), ("label", "半导体"), ("position", "x")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains(r#"id="e-position""#));
+    let r = browser
+        .post("/dictionary", &[("csrf", &csrf), ("kind", "industry"), ("label", "半导体"), ("enabled", "true")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.url().query().unwrap_or_default().contains("kind=industry"));
+    let page = r.text().await.unwrap();
+    let id = page.split("/dictionary/").find_map(|rest| {
+        let (id, after) = rest.split_once('"')?;
+        after.starts_with(">半导体").then(|| id.to_string())
+    });
+    let id = id.expect("the new entry is listed");
+
+    let (system, entry_id) = (Actor::system(), id.parse().unwrap());
+    browser.post(&format!("/dictionary/{id}/enabled"), &[("csrf", &csrf), ("enabled", "false")]).await;
+    let entry = crm_core::base_data::actions::get_dictionary_entry(&app.db, &system, entry_id).await;
+    assert!(!entry.unwrap().enabled);
+    let r = browser.post(&format!("/dictionary/{id}/delete"), &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let entry = crm_core::base_data::actions::get_dictionary_entry(&app.db, &system, entry_id).await;
+    assert!(entry.is_err(), "deleted");
+
+    // A built-in entry stays, with the reason.
+    let req = ListRequest::parse(Default::default(), vec![("kind".into(), "customer_level".into())]).unwrap();
+    let levels = crm_core::base_data::actions::list_dictionary_entries(&app.db, &system, &req).await.unwrap();
+    let locked = levels.items[0].id;
+    let r = browser.post(&format!("/dictionary/{locked}/delete"), &[("csrf", &csrf)]).await;
+    assert_eq!(r.url().path(), format!("/dictionary/{locked}"));
+    assert!(r.text().await.unwrap().contains("系统内置条目不能删除"));
+}
+
+#[tokio::test]
+async fn products_and_their_stock_are_kept_through_the_forms() {
+    let app = TestApp::spawn().await;
+    let east = app.division("华东").await.to_string();
+    app.user("admin", "admin", &[]).await;
+    let browser = Browser::new(&app);
+    let csrf = browser.sign_in("admin").await;
+
+    let product =
+        [("csrf", csrf.as_str()), ("name", "服务器"), ("model", "X1"), ("price", "12800"), ("enabled", "true")];
+    let bad: Vec<_> = product.iter().map(|(k, v)| (*k, if *k == "price" { "很贵" } else { v })).collect();
+    let r = browser.post("/products", &bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains(r#"id="e-price""#) && page.contains(r#"value="服务器""#), "{page}");
+
+    let r = browser.post("/products", &product).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let list = r.text().await.unwrap();
+    assert!(list.contains("12,800.00 CNY"), "{list}");
+    let product_id = list.split("/inventory?product_id=").nth(1).unwrap().split('"').next().unwrap().to_string();
+
+    let r = browser
+        .post(
+            "/inventory",
+            &[
+                ("csrf", &csrf),
+                ("product_id", &product_id),
+                ("division_id", &east),
+                ("warehouse", "上海仓"),
+                ("location", "A-01"),
+                ("quantity", "120"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let stock = browser.get_text(&format!("/inventory?product_id={product_id}")).await;
+    assert!(stock.contains("上海仓") && stock.contains(">120<") && stock.contains("华东"), "{stock}");
+}

@@ -12,7 +12,7 @@ use crm_core::access::actions as access;
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::web::forms::FormData;
-use crate::http::web::layout::{self, Choice, Layout, Pager, list_request, t_or};
+use crate::http::web::layout::{self, Choice, Layout, Pager, everything, list_request, t_or};
 use crate::http::web::session::WebUser;
 use crate::i18n::Lang;
 
@@ -46,20 +46,23 @@ struct ListPage {
     pager: Pager,
 }
 
-/// A logged value as a person reads it: text without quotes, lists joined, nothing as a dash.
-fn readable(lang: Lang, value: Option<&Value>) -> String {
+/// A logged value as a person reads it: text without quotes, lists joined, nothing as a dash,
+/// division ids by name.
+fn readable(lang: Lang, names: &[Choice], value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => "—".into(),
         Some(Value::String(s)) if s.is_empty() => "—".into(),
-        Some(Value::String(s)) => s.clone(),
+        Some(Value::String(s)) => names.iter().find(|c| c.value == *s).map_or_else(|| s.clone(), |c| c.label.clone()),
         Some(Value::Bool(b)) => lang.t(if *b { "yes" } else { "no" }),
         Some(Value::Array(items)) if items.is_empty() => "—".into(),
-        Some(Value::Array(items)) => items.iter().map(|v| readable(lang, Some(v))).collect::<Vec<_>>().join(", "),
+        Some(Value::Array(items)) => {
+            items.iter().map(|v| readable(lang, names, Some(v))).collect::<Vec<_>>().join(", ")
+        }
         Some(other) => other.to_string(),
     }
 }
 
-fn changes(lang: Lang, entry: &AuditEntry) -> Vec<Change> {
+fn changes(lang: Lang, names: &[Choice], entry: &AuditEntry) -> Vec<Change> {
     let empty = serde_json::Map::new();
     let old = entry.old_values.as_ref().and_then(Value::as_object).unwrap_or(&empty);
     let new = entry.new_values.as_ref().and_then(Value::as_object).unwrap_or(&empty);
@@ -68,8 +71,8 @@ fn changes(lang: Lang, entry: &AuditEntry) -> Vec<Change> {
         .filter(|f| *f != "id")
         .map(|f| Change {
             field: t_or(lang, &format!("field-{}", f.replace('_', "-")), f),
-            old: if entry.old_values.is_some() { readable(lang, old.get(f)) } else { String::new() },
-            new: if entry.new_values.is_some() { readable(lang, new.get(f)) } else { String::new() },
+            old: readable(lang, names, old.get(f)),
+            new: readable(lang, names, new.get(f)),
         })
         .collect()
 }
@@ -90,13 +93,18 @@ pub async fn list(
     let filters = [("entity", entity), ("entity_id", entity_id)];
     let page = access::list_audit(&state.db, &web.actor, &list_request("", cursor, &filters)?).await?;
     let lang = web.lang;
+    let names = match access::list_divisions(&state.db, &web.actor, &everything()).await {
+        Ok(page) => page.items.into_iter().map(|d| Choice::new(d.id.to_string(), d.name)).collect(),
+        Err(crm_core::Error::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
     let rows = page
         .items
         .into_iter()
         .map(|entry| Row {
             entity: entity_label(lang, &entry.entity),
             action: t_or(lang, &format!("audit-action-{}", entry.action.replace('_', "-")), &entry.action),
-            changes: changes(lang, &entry),
+            changes: changes(lang, &names, &entry),
             short_id: entry.entity_id.simple().to_string().chars().skip(24).collect(),
             entry,
         })
@@ -130,10 +138,19 @@ mod tests {
             old_values: Some(json!({"frozen": false, "roles": ["manager"], "display_name": null})),
             new_values: Some(json!({"frozen": true, "roles": ["manager", "director"], "display_name": "张三"})),
         };
-        let rows = changes(Lang::En, &entry);
+        let east = Choice::new("01a20999-0323-745f-a510-984d869cdbec", "华东");
+        let entry = AuditEntry {
+            old_values: Some(json!({"frozen": false, "roles": ["manager"], "display_name": null, "division_ids": []})),
+            new_values: Some(json!({
+                "frozen": true, "roles": ["manager", "director"], "display_name": "张三", "division_ids": [east.value]
+            })),
+            ..entry
+        };
+        let rows = changes(Lang::En, &[east], &entry);
         let frozen = rows.iter().find(|c| c.old == "no").unwrap();
         assert_eq!(frozen.new, "yes");
         assert!(rows.iter().any(|c| c.old == "manager" && c.new == "manager, director"));
         assert!(rows.iter().any(|c| c.old == "—" && c.new == "张三"));
+        assert!(rows.iter().any(|c| c.new == "华东"), "divisions by name");
     }
 }

@@ -38,6 +38,8 @@ pub enum ConnectError {
     UnknownScheme(String),
     #[error("cannot create the folder {path} for the database: {source}")]
     Folder { path: String, source: std::io::Error },
+    #[error("{0} is not an SQLite database")]
+    NotSqlite(String),
     #[error("cannot open the database: {0}")]
     Open(#[source] sqlx::Error),
     #[error(
@@ -160,10 +162,20 @@ impl Db {
 }
 
 /// Creates the folder of an SQLite file and asks SQLite to create the file if missing.
+/// An existing file that is not SQLite is refused at once (the pool would retry it until
+/// its acquire timeout).
 fn sqlite_url(url: &str) -> Result<String, ConnectError> {
     let rest = url.strip_prefix("sqlite:").unwrap_or(url);
     let rest = rest.strip_prefix("//").unwrap_or(rest);
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if let Ok(mut file) = std::fs::File::open(path) {
+        use std::io::Read;
+        let mut header = [0u8; 16];
+        let read = file.read(&mut header).unwrap_or(0);
+        if read > 0 && (read < header.len() || &header != b"SQLite format 3\0") {
+            return Err(ConnectError::NotSqlite(path.to_string()));
+        }
+    }
     if let Some(parent) = Path::new(path).parent().filter(|p| path != ":memory:" && !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .map_err(|source| ConnectError::Folder { path: parent.display().to_string(), source })?;

@@ -251,6 +251,17 @@ field-updated-at = Updated
 field-prefix = Prefix
 field-date-format = Date format
 field-width = Counter digits
+nav-numbering = Numbering
+numbering-title = Numbering rules
+numbering-intro = A number is a prefix, the date and a counter that restarts at 1 when the date changes. Changes apply from the next number.
+numbering-example = Today's first number
+hint-date-format = %Y year, %m month, %d day, e.g. %Y%m%d
+sequence-customer = Customer numbers
+sequence-opportunity = Opportunity numbers
+sequence-service-request = Service request numbers
+sequence-quote = Quote numbers
+sequence-contract = Contract numbers
+sequence-order = Order numbers
 
 # base data (dictionary, numbering, products, inventory)
 error-negative = must not be negative

@@ -251,6 +251,17 @@ field-updated-at = 更新时间
 field-prefix = 前缀
 field-date-format = 日期格式
 field-width = 流水号位数
+nav-numbering = 编码规则
+numbering-title = 编码规则
+numbering-intro = 编号由前缀、日期和流水号组成；日期变化后流水号从 1 重新开始。修改从下一个编号起生效。
+numbering-example = 今天的第一个编号
+hint-date-format = %Y 年、%m 月、%d 日，例如 %Y%m%d
+sequence-customer = 客户编号
+sequence-opportunity = 销售机会编号
+sequence-service-request = 服务请求编号
+sequence-quote = 报价单编号
+sequence-contract = 合同编号
+sequence-order = 订单编号
 
 # 基础数据 (base data)
 error-negative = 不能为负数

@@ -523,3 +523,26 @@ async fn products_and_their_stock_are_kept_through_the_forms() {
     let stock = browser.get_text(&format!("/inventory?product_id={product_id}")).await;
     assert!(stock.contains("上海仓") && stock.contains(">120<") && stock.contains("华东"), "{stock}");
 }
+
+#[tokio::test]
+async fn numbering_rules_are_changed_per_record_type() {
+    let app = TestApp::spawn().await;
+    app.user("admin", "admin", &[]).await;
+    let browser = Browser::new(&app);
+    let csrf = browser.sign_in("admin").await;
+    let page = browser.get_text("/numbering").await;
+    assert!(page.contains("客户编号") && page.contains("<code>KH"), "{page}");
+    let version = page.split(r#"name="version" value=""#).nth(1).unwrap().split('"').next().unwrap().to_string();
+
+    let form = [("csrf", csrf.as_str()), ("version", &version), ("prefix", "C-"), ("date_format", "%Y"), ("width", "")];
+    let r = browser.post("/numbering/customer", &form).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains(r#"id="e-customerwidth""#) && page.contains(r#"value="C-""#), "{page}");
+
+    let form =
+        [("csrf", csrf.as_str()), ("version", &version), ("prefix", "C-"), ("date_format", "%Y"), ("width", "5")];
+    let page = browser.post("/numbering/customer", &form).await.text().await.unwrap();
+    let year = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).format("%Y").to_string();
+    assert!(page.contains(&format!("<code>C-{year}00001</code>")), "{page}");
+}

@@ -52,7 +52,7 @@ async fn own_user(state: &AppState, web: &WebUser) -> Result<User, AppError> {
 
 fn page(web: &WebUser, user: User, settings: FormState, password: FormState) -> AccountPage {
     let l = Layout::new(web, "account-title");
-    AccountPage { l, user, settings, password, locales: locales(web.lang), time_zones: &TIME_ZONES }
+    AccountPage { l, user, settings, password, locales: locales(), time_zones: &TIME_ZONES }
 }
 
 pub async fn show(State(state): State<AppState>, web: WebUser) -> Result<Response, AppError> {

@@ -61,8 +61,9 @@ pub struct Layout {
 }
 
 /// The navigation: (path, label key, the module whose view right shows it).
-const NAV: [(&str, &str, Module); 7] = [
+const NAV: [(&str, &str, Module); 8] = [
     ("/dictionary", "nav-dictionary", Module::Dictionary),
+    ("/numbering", "nav-numbering", Module::Dictionary),
     ("/products", "nav-products", Module::Products),
     ("/inventory", "nav-inventory", Module::Inventory),
     ("/users", "nav-users", Module::Users),

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use crm_core::Error;
 
 use self::access::{audit, divisions, roles, users};
-use self::base_data::{dictionary, inventory, products};
+use self::base_data::{dictionary, inventory, numbering, products};
 use self::layout::{Choice, Layout};
 use crate::http::AppState;
 use crate::http::error::AppError;
@@ -44,7 +44,7 @@ pub const TIME_ZONES: [&str; 12] = [
 ];
 
 /// The interface languages, each named in itself.
-pub fn locales(_lang: Lang) -> Vec<Choice> {
+pub fn locales() -> Vec<Choice> {
     vec![Choice::new("zh-CN", "中文（简体）"), Choice::new("en", "English")]
 }
 
@@ -77,6 +77,8 @@ pub fn routes() -> Router<AppState> {
         .route("/dictionary/{id}", get(dictionary::edit).post(dictionary::update))
         .route("/dictionary/{id}/enabled", post(dictionary::set_enabled))
         .route("/dictionary/{id}/delete", post(dictionary::delete))
+        .route("/numbering", get(numbering::list))
+        .route("/numbering/{kind}", post(numbering::update))
         .route("/products", get(products::list).post(products::create))
         .route("/products/new", get(products::new))
         .route("/products/{id}", get(products::edit).post(products::update))

@@ -137,7 +137,7 @@ impl FormPage {
             password,
             roles: grants.roles,
             divisions: grants.divisions,
-            locales: locales(web.lang),
+            locales: locales(),
             time_zones: &TIME_ZONES,
             can_edit: web.actor.can(Module::Users, right),
         })

@@ -2,4 +2,5 @@
 
 pub mod dictionary;
 pub mod inventory;
+pub mod numbering;
 pub mod products;

@@ -117,7 +117,9 @@ async fn signing_in_through_the_form_sets_the_session_cookie_and_shows_the_home_
         assert!(cookie.contains(attribute), "{cookie}");
     }
 
-    let home = browser.get_text("/").await;
+    let r = browser.get("/").await;
+    assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    let home = r.text().await.unwrap();
     assert!(home.contains("admin"), "{home}");
     assert!(home.contains(r#"action="/logout""#), "{home}");
 }

@@ -251,10 +251,22 @@ impl Choice {
     }
 }
 
-/// Renders a page with the given status. Pages depend on who asks, so none is cached.
+/// Headers of every page: pages depend on who asks, so none is cached; only this site's
+/// own files run, and no other site may frame a page (its forms could be clicked unseen).
+pub const PAGE_HEADERS: [(header::HeaderName, &str); 4] = [
+    (header::CACHE_CONTROL, "no-store"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+    ),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "same-origin"),
+];
+
+/// Renders a page with the given status.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<Response, AppError> {
     let html = page.render().map_err(|e| AppError::Domain(Error::Store(StoreError::Other(Box::new(e)))))?;
-    Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+    Ok((status, PAGE_HEADERS, Html(html)).into_response())
 }
 
 pub fn ok(page: &impl Template) -> Result<Response, AppError> {

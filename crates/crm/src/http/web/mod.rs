@@ -118,7 +118,7 @@ struct ErrorPage {
 pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
     let page = ErrorPage { l: Layout::public(lang, message.to_string(), String::new(), "/"), status: status.as_u16() };
     match page.render() {
-        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Ok(html) => (status, layout::PAGE_HEADERS, Html(html)).into_response(),
         Err(_) => (status, message.to_string()).into_response(),
     }
 }

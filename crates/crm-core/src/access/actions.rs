@@ -224,8 +224,10 @@ pub async fn delete_role<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result
 
 // ---- users -----------------------------------------------------------------------------
 
-/// Checks that the roles exist and that a division-scoped administrator only hands out
-/// rights they hold themselves and only in their own divisions.
+/// Checks that the roles exist and that whoever grants them does not hand out more than
+/// they may: those who edit roles may grant any role (they could change the role itself);
+/// others — a division administrator — only roles that reach no further than their own
+/// data scope and carry no administrative right they lack themselves, in their own divisions.
 async fn check_grants<S: Store>(
     store: &S,
     actor: &Actor,
@@ -235,13 +237,11 @@ async fn check_grants<S: Store>(
     let mut errors = Vec::new();
     if let Some(codes) = roles {
         let found = store.roles_by_codes(codes).await?;
+        let grants_anything = actor.can(Module::Roles, Action::Edit);
         for code in codes {
             match found.iter().find(|r| &r.code == code) {
                 None => errors.push(FieldError::with_param("roles", "unknown_role", code)),
-                Some(role) if !role.permissions.iter().all(|p| actor.permissions.contains(p)) => {
-                    errors.push(FieldError::with_param("roles", "role_exceeds_your_rights", code))
-                }
-                Some(role) if role.data_scope > actor.data_scope => {
+                Some(role) if !grants_anything && exceeds(actor, role) => {
                     errors.push(FieldError::with_param("roles", "role_exceeds_your_rights", code))
                 }
                 Some(_) => {}
@@ -260,6 +260,14 @@ async fn check_grants<S: Store>(
         }
     }
     if errors.is_empty() { Ok(()) } else { Err(Error::Invalid(errors)) }
+}
+
+/// Whether a role reaches further than the actor: a wider data scope, or an administrative
+/// right the actor does not hold.
+fn exceeds(actor: &Actor, role: &Role) -> bool {
+    const ADMINISTRATIVE: [Module; 4] = [Module::Users, Module::Roles, Module::Divisions, Module::Audit];
+    role.data_scope > actor.data_scope
+        || role.permissions.iter().any(|p| ADMINISTRATIVE.contains(&p.module) && !actor.permissions.contains(p))
 }
 
 pub async fn list_users<S: Store>(store: &S, actor: &Actor, req: &ListRequest) -> Result<Page<User>, Error> {

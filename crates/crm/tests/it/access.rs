@@ -192,6 +192,33 @@ async fn a_division_admin_sees_and_manages_only_users_of_their_division() {
 }
 
 #[tokio::test]
+async fn an_administrator_creates_users_of_every_role() {
+    let app = TestApp::spawn().await;
+    let admin = app.user("root", "admin", &[]).await;
+    let east = app.division("华东").await;
+    for role in ["executive", "director", "manager", "division_admin", "admin"] {
+        let r = app
+            .post_json(
+                "/api/v1/users",
+                Some(&admin),
+                &json!({"username": format!("u.{role}"), "password": PASSWORD, "roles": [role], "division_ids": [east]}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{role}");
+    }
+    let r = app
+        .post_json(
+            "/api/v1/users",
+            Some(&admin),
+            &json!({"username": "tz.user", "password": PASSWORD, "roles": ["manager"], "time_zone": "Asia/Beijing"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "time_zone");
+}
+
+#[tokio::test]
 async fn changes_are_audited_with_old_and_new_values() {
     let app = TestApp::spawn().await;
     let admin = app.user("root", "admin", &[]).await;

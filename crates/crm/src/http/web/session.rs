@@ -293,13 +293,10 @@ pub async fn setup(
                 display_name: Some(form.get("display_name").to_string()),
                 email: Some(form.get("email").to_string()),
                 locale: Some(lang.code().to_string()),
-                time_zone: Some(form.get("time_zone").to_string()),
+                time_zone: Some(form.get("time_zone").trim().to_string()).filter(|t| !t.is_empty()),
                 ..Default::default()
             };
-            let created = match super::account::check_time_zone(form.get("time_zone")) {
-                Ok(()) => access::create_first_admin(&state.db, &token, input).await.map(|_| ()),
-                Err(e) => Err(e),
-            };
+            let created = access::create_first_admin(&state.db, &token, input).await.map(|_| ());
             match created {
                 Ok(()) => return Ok(Redirect::to("/login?flash=setup_done").into_response()),
                 // Someone else used the link in the meantime.

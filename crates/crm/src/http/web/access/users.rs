@@ -13,11 +13,15 @@ use crm_core::patch::Patch;
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::extract::parse_id;
-use crate::http::web::account::check_time_zone;
 use crate::http::web::forms::{FormData, FormState, Posted};
 use crate::http::web::layout::{self, Choice, Layout, Pager, everything, list_request, see_other};
 use crate::http::web::session::{WebUser, passwords_match};
 use crate::http::web::{TIME_ZONES, locales};
+
+/// A blank choice keeps the default (or the current value).
+fn optional(value: &str) -> Option<String> {
+    Some(value.trim().to_string()).filter(|v| !v.is_empty())
+}
 
 /// Role and division names, to show users' grants by name and offer them in the form.
 /// A user who may not list roles or divisions sees codes and no choices.
@@ -176,7 +180,6 @@ pub async fn new(State(state): State<AppState>, web: WebUser) -> Result<Response
 
 pub async fn create(State(state): State<AppState>, Posted { user: web, form }: Posted) -> Result<Response, AppError> {
     let created = async {
-        check_time_zone(form.get("time_zone"))?;
         let input = UserInput {
             username: form.get("username").to_string(),
             password: form.get("password").to_string(),
@@ -185,7 +188,7 @@ pub async fn create(State(state): State<AppState>, Posted { user: web, form }: P
             roles: form.all("roles"),
             division_ids: division_ids(&form)?,
             locale: Some(form.get("locale").to_string()),
-            time_zone: Some(form.get("time_zone").to_string()),
+            time_zone: optional(form.get("time_zone")),
         };
         access::create_user(&state.db, &web.actor, input).await
     }
@@ -236,16 +239,14 @@ pub async fn update(
     Path(id): Path<String>,
     Posted { user: web, form }: Posted,
 ) -> Result<Response, AppError> {
-    let input = check_time_zone(form.get("time_zone")).and_then(|()| {
-        Ok(UserPatchInput {
-            display_name: Patch::Set(form.get("display_name").to_string()),
-            email: Patch::Set(form.get("email").to_string()),
-            roles: Some(form.all("roles")),
-            division_ids: Some(division_ids(&form)?),
-            locale: Some(form.get("locale").to_string()),
-            time_zone: Some(form.get("time_zone").to_string()),
-            ..Default::default()
-        })
+    let input = division_ids(&form).map(|division_ids| UserPatchInput {
+        display_name: Patch::Set(form.get("display_name").to_string()),
+        email: Patch::Set(form.get("email").to_string()),
+        roles: Some(form.all("roles")),
+        division_ids: Some(division_ids),
+        locale: Some(form.get("locale").to_string()),
+        time_zone: optional(form.get("time_zone")),
+        ..Default::default()
     });
     apply(&state, &web, &id, &form, input, "saved", false).await
 }

@@ -68,6 +68,18 @@ fn filter_arg(field: &str, value: &str, kind: Kind) -> Result<Arg, StoreError> {
     })
 }
 
+/// One record of a list by id, within the scope: the one way to read a record, so that a
+/// record outside the caller's divisions is simply not found.
+pub async fn find<'c, E>(conn: E, spec: &ListSpec, scope: &Scope, id: uuid::Uuid) -> Result<AnyRow, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let mut sql = Sql::new("SELECT ");
+    sql.push(spec.columns).push(" FROM ").push(spec.from).push(" WHERE ").push(spec.id).push(" = ").bind(id);
+    spec.push_scope(&mut sql, scope);
+    sql.query().fetch_optional(conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)
+}
+
 /// `%text%` with LIKE's wildcards escaped.
 pub fn like_pattern(q: &str) -> String {
     let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");

@@ -8,7 +8,7 @@ use crm_core::store::StoreError;
 
 use crate::Db;
 use crate::audit::{self, Change};
-use crate::listing::{Kind, ListSpec, list as list_rows, push_scope};
+use crate::listing::{Kind, ListSpec, find, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
 const COLUMNS: &str = "d.id, d.name, d.code, d.created_at, d.updated_at, d.version";
@@ -45,11 +45,7 @@ pub async fn get<'c, E>(conn: E, scope: &Scope, id: Uuid) -> Result<Division, St
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS).push(" FROM divisions d WHERE d.id = ").bind(id);
-    push_scope(&mut sql, scope, Some("d.id"), None);
-    let row = sql.query().fetch_optional(conn).await.map_err(store_error)?;
-    from_row(&row.ok_or(StoreError::NotFound)?)
+    from_row(&find(conn, &LIST, scope, id).await?)
 }
 
 pub async fn by_name(db: &Db, name: &str) -> Result<Option<Division>, StoreError> {

@@ -10,7 +10,7 @@ use crm_core::store::StoreError;
 
 use crate::Db;
 use crate::audit::{self, Change};
-use crate::listing::{Kind, ListSpec, list as list_rows};
+use crate::listing::{Kind, ListSpec, find, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
 const COLUMNS: &str = "r.id, r.code, r.name, r.description, r.permissions, r.data_scope, r.builtin, r.created_at, r.updated_at, r.version";
@@ -59,9 +59,7 @@ pub async fn list(db: &Db, req: &ListRequest) -> Result<Page<Role>, StoreError> 
 }
 
 pub async fn get<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(conn: E, id: Uuid) -> Result<Role, StoreError> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS).push(" FROM roles r WHERE r.id = ").bind(id);
-    from_row(&sql.query().fetch_optional(conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?)
+    from_row(&find(conn, &LIST, &Scope::everything(), id).await?)
 }
 
 pub async fn by_codes(db: &Db, codes: &[String]) -> Result<Vec<Role>, StoreError> {

@@ -3,6 +3,7 @@
 
 use uuid::Uuid;
 
+use super::import::{Batch, RowChecks};
 use super::{
     DictionaryEntry, DictionaryEntryInput, DictionaryEntryPatch, DictionaryEntryPatchInput, InventoryInput,
     InventoryItem, InventoryPatch, InventoryPatchInput, NewDictionaryEntry, NewInventoryItem, NewProduct,
@@ -109,6 +110,41 @@ pub async fn create_product<S: Store>(store: &S, actor: &Actor, input: ProductIn
     actor.require(Module::Products, Action::Create)?;
     let new = NewProduct::parse(input)?;
     Ok(store.create_product(&new, &AuditStamp::of(actor)).await?)
+}
+
+/// Creates many products at once (BAS-2 import). Each row is parsed like a single create;
+/// a (name, model) that an earlier row or a stored product has is a bad row. With any bad
+/// row, or with `dry_run`, nothing is written; otherwise all rows in one transaction.
+pub async fn import_products<S: Store>(
+    store: &S,
+    actor: &Actor,
+    rows: Vec<(usize, ProductInput)>,
+    dry_run: bool,
+) -> Result<Batch<Product>, Error> {
+    actor.require(Module::Products, Action::Create)?;
+    let mut checks = RowChecks::default();
+    let mut parsed = Vec::with_capacity(rows.len());
+    for (row, input) in rows {
+        if let Some(new) = checks.parse(row, NewProduct::parse(input))? {
+            parsed.push((row, new));
+        }
+    }
+    checks.repeated("name", parsed.iter().map(|(row, p)| (*row, p.key())));
+    let keys: Vec<(String, String)> = parsed.iter().map(|(_, p)| p.key()).collect();
+    let taken = store.taken_product_keys(&keys).await?;
+    for (row, p) in &parsed {
+        if taken.contains(&p.key()) {
+            checks.push(*row, FieldError::new("name", "already_exists"));
+        }
+    }
+    if !checks.is_empty() {
+        return Ok(Batch::Rejected(checks.into_errors()));
+    }
+    if dry_run {
+        return Ok(Batch::Checked(parsed.len()));
+    }
+    let new: Vec<NewProduct> = parsed.into_iter().map(|(_, p)| p).collect();
+    Ok(Batch::Created(store.create_products(&new, &AuditStamp::of(actor)).await?))
 }
 
 pub async fn update_product<S: Store>(

@@ -3,6 +3,7 @@
 
 pub mod actions;
 mod dictionary;
+pub mod import;
 mod inventory;
 mod numbering;
 mod products;

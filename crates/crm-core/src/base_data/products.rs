@@ -93,6 +93,11 @@ impl NewProduct {
         };
         Ok(Self { name, model, unit, price, cost, currency, batch, enabled: input.enabled.unwrap_or(true) })
     }
+
+    /// What makes a product unique: its name and model (no model counts as a blank one).
+    pub fn key(&self) -> (String, String) {
+        (self.name.clone(), self.model.clone().unwrap_or_default())
+    }
 }
 
 /// Raw input for a product update: absent keeps a field, `null` clears an optional one.

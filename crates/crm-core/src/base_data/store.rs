@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use uuid::Uuid;
@@ -52,6 +54,10 @@ pub trait BaseDataStore {
     async fn list_products(&self, req: &ListRequest) -> Result<Page<Product>, StoreError>;
     async fn get_product(&self, id: Uuid) -> Result<Product, StoreError>;
     async fn create_product(&self, new: &NewProduct, stamp: &AuditStamp) -> Result<Product, StoreError>;
+    /// Creates every product in one transaction, with an audit row each: all or none.
+    async fn create_products(&self, new: &[NewProduct], stamp: &AuditStamp) -> Result<Vec<Product>, StoreError>;
+    /// Which of these (name, model) keys stored products already have (see `NewProduct::key`).
+    async fn taken_product_keys(&self, keys: &[(String, String)]) -> Result<HashSet<(String, String)>, StoreError>;
     async fn update_product(
         &self,
         id: Uuid,

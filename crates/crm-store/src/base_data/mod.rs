@@ -6,6 +6,8 @@ mod numbering;
 mod products;
 mod seed;
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use uuid::Uuid;
@@ -82,6 +84,12 @@ impl BaseDataStore for Db {
     }
     async fn create_product(&self, new: &NewProduct, stamp: &AuditStamp) -> Result<Product, StoreError> {
         products::create(self, new, stamp).await
+    }
+    async fn create_products(&self, new: &[NewProduct], stamp: &AuditStamp) -> Result<Vec<Product>, StoreError> {
+        products::create_many(self, new, stamp).await
+    }
+    async fn taken_product_keys(&self, keys: &[(String, String)]) -> Result<HashSet<(String, String)>, StoreError> {
+        products::taken_keys(self, keys).await
     }
     async fn update_product(
         &self,

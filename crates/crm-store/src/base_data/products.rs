@@ -1,3 +1,6 @@
+use std::collections::HashSet;
+
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
@@ -73,6 +76,24 @@ where
 }
 
 pub async fn create(db: &Db, new: &NewProduct, stamp: &AuditStamp) -> Result<Product, StoreError> {
+    let mut tx = db.begin_write().await?;
+    let product = insert(&mut tx, new, stamp).await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(product)
+}
+
+/// All products or none: the first refused insert drops the transaction.
+pub async fn create_many(db: &Db, new: &[NewProduct], stamp: &AuditStamp) -> Result<Vec<Product>, StoreError> {
+    let mut tx = db.begin_write().await?;
+    let mut products = Vec::with_capacity(new.len());
+    for n in new {
+        products.push(insert(&mut tx, n, stamp).await?);
+    }
+    tx.commit().await.map_err(store_error)?;
+    Ok(products)
+}
+
+async fn insert(conn: &mut AnyConnection, new: &NewProduct, stamp: &AuditStamp) -> Result<Product, StoreError> {
     let product = Product {
         id: Uuid::now_v7(),
         name: new.name.clone(),
@@ -87,7 +108,6 @@ pub async fn create(db: &Db, new: &NewProduct, stamp: &AuditStamp) -> Result<Pro
         updated_at: stamp.at,
         version: 1,
     };
-    let mut tx = db.begin_write().await?;
     let mut sql = Sql::new(
         "INSERT INTO products (id, name, model, unit, price, cost, currency, batch, enabled, created_at, updated_at, version) VALUES (",
     );
@@ -97,7 +117,7 @@ pub async fn create(db: &Db, new: &NewProduct, stamp: &AuditStamp) -> Result<Pro
     sql.push(", ");
     sql.bind(&product.currency).push(", ").bind(product.batch.clone()).push(", ").bind(product.enabled);
     sql.push(", ").bind(stamp.at).push(", ").bind(stamp.at).push(", 1)");
-    sql.query().execute(&mut *tx).await.map_err(store_error)?;
+    sql.query().execute(&mut *conn).await.map_err(store_error)?;
     let change = Change {
         entity: ENTITY,
         entity_id: product.id,
@@ -106,9 +126,29 @@ pub async fn create(db: &Db, new: &NewProduct, stamp: &AuditStamp) -> Result<Pro
         old: None,
         new: Some(&product),
     };
-    audit::record(&mut tx, stamp, change).await?;
-    tx.commit().await.map_err(store_error)?;
+    audit::record(conn, stamp, change).await?;
     Ok(product)
+}
+
+/// Keys are looked up by name in chunks, to stay under the backends' limits on bound values.
+pub async fn taken_keys(db: &Db, keys: &[(String, String)]) -> Result<HashSet<(String, String)>, StoreError> {
+    const CHUNK: usize = 500;
+    let wanted: HashSet<&(String, String)> = keys.iter().collect();
+    let mut names: Vec<&str> = keys.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut taken = HashSet::new();
+    for chunk in names.chunks(CHUNK) {
+        let mut sql = Sql::new("SELECT p.name, COALESCE(p.model, '') AS model FROM products p WHERE ");
+        sql.bind_in("p.name", chunk);
+        for row in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
+            let key = (row.text("name")?, row.text("model")?);
+            if wanted.contains(&key) {
+                taken.insert(key);
+            }
+        }
+    }
+    Ok(taken)
 }
 
 pub async fn update(

@@ -7,3 +7,4 @@ pub mod config;
 pub mod http;
 pub mod i18n;
 pub mod jobs;
+pub mod tabular;

@@ -1,0 +1,38 @@
+//! Exports (CUS-9, RPT-7): every page of a list, read through the list's own use case, so
+//! the caller's rights and division scope apply, for a caller with the `export` right.
+
+use std::future::Future;
+
+use indicatif::ProgressBar;
+
+use crm_core::Error;
+use crm_core::access::{Action, Actor, Module};
+use crm_core::listing::{Cursor, ListRequest, MAX_LIMIT, Page};
+
+/// Reads every page of a list with `fetch` (the list's use case), starting at the request's
+/// cursor and keeping its filters and sort.
+pub async fn all_pages<T, F, Fut>(
+    actor: &Actor,
+    module: Module,
+    mut req: ListRequest,
+    mut fetch: F,
+    progress: &ProgressBar,
+) -> Result<Vec<T>, Error>
+where
+    F: FnMut(ListRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, Error>>,
+{
+    actor.require(module, Action::Export)?;
+    req.limit = MAX_LIMIT;
+    req.count = false;
+    let mut items = Vec::new();
+    loop {
+        let page = fetch(req.clone()).await?;
+        items.extend(page.items);
+        progress.set_position(items.len() as u64);
+        match page.next_cursor {
+            Some(next) => req.cursor = Some(Cursor::decode(&next).map_err(|e| Error::Invalid(vec![e]))?),
+            None => return Ok(items),
+        }
+    }
+}

@@ -14,6 +14,7 @@ use crm_store::Db;
 use crate::app::{App, serve};
 use crate::config::{Config, DEFAULTS};
 use crate::i18n::Lang;
+use crate::tabular::{self, FileFormat, Sheet};
 
 #[derive(Debug, Parser)]
 #[command(name = "crm", version, about = "客户关系管理系统 — a CRM in one binary (web UI, REST API, jobs)")]
@@ -57,6 +58,84 @@ pub enum Command {
     /// Print the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Import records from a CSV (UTF-8 or GB18030) or .xlsx file: every row, or none if any
+    /// row is bad; bad rows are listed as `row N: field: reason`.
+    Import(ImportArgs),
+    /// Export a whole list to a CSV or .xlsx file, with the rights of the acting user.
+    Export(ExportArgs),
+}
+
+/// What `crm import` can import.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ImportKind {
+    /// Columns: name/产品名称, model/型号, unit/单位, price/单价, cost/成本, currency/币种, batch/批次.
+    Products,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    pub kind: ImportKind,
+    /// A .csv file (UTF-8 with or without BOM, or GB18030) or an .xlsx workbook (first sheet);
+    /// headers are API field names or the Chinese labels of the UI.
+    pub file: PathBuf,
+    /// Division the records go to, by name (for records that belong to a division).
+    #[arg(long, value_name = "NAME")]
+    pub division: Option<String>,
+    /// Owner of the records, by user name (for records that have an owner).
+    #[arg(long, value_name = "USERNAME")]
+    pub owner: Option<String>,
+    /// Check every row and list the problems, but change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Take a column as a field, e.g. --map 品名=name; `--map 颜色=-` leaves a column out.
+    #[arg(long, value_name = "HEADER=FIELD", value_parser = header_field)]
+    pub map: Vec<(String, String)>,
+    /// Act as this user, with their rights, instead of as the system.
+    #[arg(long = "as", value_name = "USERNAME")]
+    pub acting_as: Option<String>,
+}
+
+/// What `crm export` can export: lists of the API, under their resource names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportKind {
+    Products,
+    Inventory,
+    Users,
+    Divisions,
+    #[value(alias = "dictionary")]
+    DictionaryEntries,
+    #[value(alias = "audit")]
+    AuditLog,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    pub kind: ExportKind,
+    /// File format; by default the one the output file's extension names.
+    #[arg(long, value_enum)]
+    pub format: Option<FileFormat>,
+    /// The file to write.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Only records matching FIELD=VALUE, as the list's API filters (repeatable).
+    #[arg(long, value_name = "FIELD=VALUE", value_parser = header_field)]
+    pub filter: Vec<(String, String)>,
+    /// Text search, as the list's `q`.
+    #[arg(long, value_name = "TEXT")]
+    pub q: Option<String>,
+    /// Sort field, `-` first for descending, as the list's `sort`.
+    #[arg(long, value_name = "FIELD")]
+    pub sort: Option<String>,
+    /// Act as this user, with their rights and divisions, instead of as the system.
+    #[arg(long = "as", value_name = "USERNAME")]
+    pub acting_as: Option<String>,
+}
+
+fn header_field(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("expected NAME=VALUE, got {text:?}"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,6 +269,8 @@ pub async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Restore { file } => restore(&config, &file).await,
+        Command::Import(args) => import(&config, args).await,
+        Command::Export(args) => export(&config, args).await,
         Command::Config(ConfigCommand::Example) => Ok(()),
     }
 }
@@ -285,4 +366,131 @@ async fn restore(config: &Config, file: &Path) -> CliResult {
         println!("restored {}", target.display());
     }
     Ok(())
+}
+
+/// A message in Chinese and English, like the field errors of `explain`.
+fn both(key: &str, args: &[(&str, String)]) -> String {
+    format!("{} / {}", Lang::ZhCn.t_args(key, args), Lang::En.t_args(key, args))
+}
+
+/// A progress bar on standard error while standard output is a terminal; hidden otherwise,
+/// so scripts and logs get only the results.
+fn progress_bar(template: &str) -> indicatif::ProgressBar {
+    if !std::io::stdout().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// The system, or with `--as` the named user with their roles and divisions.
+async fn actor(db: &Db, username: Option<&str>) -> Result<Actor, Box<dyn std::error::Error>> {
+    use crm_core::access::AccessStore;
+    let Some(name) = username else { return Ok(Actor::system()) };
+    let name = name.trim().to_ascii_lowercase();
+    let record = db.login_record(&name).await?.ok_or_else(|| both("cli-no-such-user", &[("name", name.clone())]))?;
+    if record.frozen {
+        return Err(both("cli-user-frozen", &[("name", name)]).into());
+    }
+    let user = db.get_user(&crm_core::access::Scope::everything(), record.user_id).await?;
+    access::actor_for(db, user).await.map_err(explain)
+}
+
+async fn import(config: &Config, args: ImportArgs) -> CliResult {
+    use tabular::import::{Options, run};
+    let bytes = std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let table = tabular::read(&bytes).map_err(|e| explain(crm_core::Error::Invalid(vec![e])))?;
+    let db = open(config).await?;
+    let actor = actor(&db, args.acting_as.as_deref()).await?;
+    let options = Options { division: args.division, owner: args.owner, mapping: args.map, dry_run: args.dry_run };
+    let bar = progress_bar("{msg} [{bar:40}] {pos}/{len}");
+    bar.set_message(args.file.display().to_string());
+    let report = match args.kind {
+        ImportKind::Products => run::<tabular::products::Products>(&db, &actor, &table, &options, &bar).await,
+    }
+    .map_err(explain)?;
+    bar.finish_and_clear();
+    for (column, header) in &report.ignored {
+        let column = tabular::mapping::column_letter(*column);
+        println!("{}", both("import-column-ignored", &[("column", column), ("header", header.clone())]));
+    }
+    for e in &report.errors {
+        let (zh, en) = (Lang::ZhCn.field_message(&e.error), Lang::En.field_message(&e.error));
+        println!("row {}: {}: {zh} / {en}", e.row, e.error.field);
+    }
+    let rows = report.rows.to_string();
+    if !report.errors.is_empty() {
+        let bad: std::collections::BTreeSet<usize> = report.errors.iter().map(|e| e.row).collect();
+        return Err(both("import-rejected", &[("bad", bad.len().to_string()), ("rows", rows)]).into());
+    }
+    if args.dry_run {
+        println!("{}", both("import-checked", &[("rows", rows)]));
+    } else {
+        println!("{}", both("import-done", &[("rows", report.written.to_string())]));
+    }
+    Ok(())
+}
+
+async fn export(config: &Config, args: ExportArgs) -> CliResult {
+    use crm_core::listing::{ListParams, ListRequest};
+    let format = args
+        .format
+        .or_else(|| FileFormat::of_path(&args.output))
+        .ok_or_else(|| both("export-format-needed", &[("file", args.output.display().to_string())]))?;
+    let params = ListParams { sort: args.sort, q: args.q, ..Default::default() };
+    let req = ListRequest::parse(params, args.filter).map_err(explain)?;
+    let db = open(config).await?;
+    let actor = actor(&db, args.acting_as.as_deref()).await?;
+    let bar = progress_bar("{spinner} {pos} {msg}");
+    let sheet = export_sheet(&db, &actor, args.kind, req, &bar).await?;
+    bar.finish_and_clear();
+    let name = clap::ValueEnum::to_possible_value(&args.kind).map(|v| v.get_name().to_string()).unwrap_or_default();
+    let bytes = sheet.to_file(format, &name)?;
+    std::fs::write(&args.output, bytes).map_err(|e| format!("{}: {e}", args.output.display()))?;
+    let rows = sheet.rows.len().to_string();
+    println!("{}", both("export-done", &[("rows", rows), ("file", args.output.display().to_string())]));
+    Ok(())
+}
+
+/// Every record of a list the actor may export, through the list's use case.
+async fn export_sheet(
+    db: &Db,
+    actor: &Actor,
+    kind: ExportKind,
+    req: crm_core::listing::ListRequest,
+    bar: &indicatif::ProgressBar,
+) -> Result<Sheet, Box<dyn std::error::Error>> {
+    use crm_core::access::Module;
+    use crm_core::base_data::actions as base_data;
+    use tabular::export::all_pages;
+    let sheet = match kind {
+        ExportKind::Products => {
+            let fetch = |r| async move { base_data::list_products(db, actor, &r).await };
+            Sheet::of(&all_pages(actor, Module::Products, req, fetch, bar).await.map_err(explain)?)
+        }
+        ExportKind::Inventory => {
+            let fetch = |r| async move { base_data::list_inventory(db, actor, &r).await };
+            Sheet::of(&all_pages(actor, Module::Inventory, req, fetch, bar).await.map_err(explain)?)
+        }
+        ExportKind::Users => {
+            let fetch = |r| async move { access::list_users(db, actor, &r).await };
+            Sheet::of(&all_pages(actor, Module::Users, req, fetch, bar).await.map_err(explain)?)
+        }
+        ExportKind::Divisions => {
+            let fetch = |r| async move { access::list_divisions(db, actor, &r).await };
+            Sheet::of(&all_pages(actor, Module::Divisions, req, fetch, bar).await.map_err(explain)?)
+        }
+        ExportKind::DictionaryEntries => {
+            let fetch = |r| async move { base_data::list_dictionary_entries(db, actor, &r).await };
+            Sheet::of(&all_pages(actor, Module::Dictionary, req, fetch, bar).await.map_err(explain)?)
+        }
+        ExportKind::AuditLog => {
+            let fetch = |r| async move { access::list_audit(db, actor, &r).await };
+            Sheet::of(&all_pages(actor, Module::Audit, req, fetch, bar).await.map_err(explain)?)
+        }
+    };
+    Ok(sheet?)
 }

@@ -8,13 +8,20 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crm_core::access::Actor;
+use std::future::Future;
+
+use indicatif::ProgressBar;
+
+use crm_core::access::{Actor, Module};
 use crm_core::listing::{ListParams, ListRequest, Page};
+use crm_core::store::StoreError;
 use crm_core::{Error, FieldError};
 
 use super::AppState;
 use super::error::{AppError, REQUEST};
 use crate::i18n::Lang;
+use crate::tabular::export::all_pages;
+use crate::tabular::{FileFormat, Sheet};
 
 /// A JSON body: malformed JSON is a 400, well-formed JSON of the wrong shape a 422 naming the field.
 pub struct ApiJson<T>(pub T);
@@ -109,58 +116,93 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     }
 }
 
-/// Whether the client asked for CSV (`Accept: text/csv`).
-pub struct WantsCsv(pub bool);
+/// How a list is answered: a page as JSON, a page as CSV (`Accept: text/csv`), or a file of
+/// every page to download (`format=csv|xlsx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Json,
+    Csv,
+    Download(FileFormat),
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for WantsCsv {
-    type Rejection = std::convert::Infallible;
+impl<S: Send + Sync> FromRequestParts<S> for ListFormat {
+    type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        if let Some((_, format)) = pairs.iter().rev().find(|(k, _)| k == "format") {
+            return match format.as_str() {
+                "" | "json" => Ok(ListFormat::Json),
+                other => FileFormat::parse(other).map(ListFormat::Download).ok_or_else(|| {
+                    AppError::Domain(Error::Invalid(vec![FieldError::with_param(
+                        "format",
+                        "invalid_choice",
+                        "json,csv,xlsx",
+                    )]))
+                }),
+            };
+        }
         let accept = parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        Ok(WantsCsv(accept.contains("text/csv")))
+        Ok(if accept.contains("text/csv") { ListFormat::Csv } else { ListFormat::Json })
     }
 }
 
-/// A page of a list as JSON, or as CSV when asked for.
-pub struct ListResponse<T>(pub Page<T>, pub WantsCsv);
+/// A list answer: one page, or every record as a file to download.
+pub enum ListResponse<T> {
+    Page(Page<T>, ListFormat),
+    File { records: Vec<T>, format: FileFormat, name: &'static str },
+}
+
+impl<T: Serialize> ListResponse<T> {
+    /// Answers a list request with the list's use case `fetch`. A download reads every page
+    /// from the request's cursor on and needs the `export` right on `module` (CUS-9).
+    pub async fn of<F, Fut>(
+        actor: &Actor,
+        module: Module,
+        name: &'static str,
+        req: ListRequest,
+        format: ListFormat,
+        mut fetch: F,
+    ) -> Result<Self, AppError>
+    where
+        F: FnMut(ListRequest) -> Fut,
+        Fut: Future<Output = Result<Page<T>, Error>>,
+    {
+        match format {
+            ListFormat::Download(file) => {
+                let records = all_pages(actor, module, req, fetch, &ProgressBar::hidden()).await?;
+                Ok(ListResponse::File { records, format: file, name })
+            }
+            other => Ok(ListResponse::Page(fetch(req).await?, other)),
+        }
+    }
+}
 
 impl<T: Serialize> IntoResponse for ListResponse<T> {
     fn into_response(self) -> Response {
-        let ListResponse(page, WantsCsv(csv)) = self;
-        if !csv {
-            return axum::Json(page).into_response();
-        }
-        match to_csv(&page.items) {
-            Ok(body) => {
-                ([(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"))], body).into_response()
+        let (body, content_type, disposition) = match self {
+            ListResponse::Page(page, ListFormat::Json) => return axum::Json(page).into_response(),
+            ListResponse::Page(page, _) => {
+                (Sheet::of(&page.items).and_then(|s| s.to_csv(false)), "text/csv; charset=utf-8", None)
             }
-            Err(e) => AppError::Domain(Error::Store(crm_core::store::StoreError::Other(e.into()))).into_response(),
+            ListResponse::File { records, format, name } => (
+                Sheet::of(&records).and_then(|s| s.to_file(format, name)),
+                format.content_type(),
+                Some(format!("attachment; filename=\"{name}.{}\"", format.extension())),
+            ),
+        };
+        let body = match body {
+            Ok(body) => body,
+            Err(e) => return AppError::Domain(Error::Store(StoreError::Other(e.into()))).into_response(),
+        };
+        let mut response = ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response();
+        if let Some(value) = disposition.and_then(|d| HeaderValue::from_str(&d).ok()) {
+            response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
         }
+        response
     }
-}
-
-/// Rows as CSV: one column per field of the first row; nested values as JSON text.
-pub fn to_csv<T: Serialize>(rows: &[T]) -> Result<Vec<u8>, String> {
-    let values: Vec<serde_json::Value> =
-        rows.iter().map(serde_json::to_value).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
-    let headers: Vec<String> = match values.first() {
-        Some(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
-        _ => Vec::new(),
-    };
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(&headers).map_err(|e| e.to_string())?;
-    for v in &values {
-        let record: Vec<String> = headers
-            .iter()
-            .map(|h| match v.get(h) {
-                None | Some(serde_json::Value::Null) => String::new(),
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(other) => other.to_string(),
-            })
-            .collect();
-        out.write_record(&record).map_err(|e| e.to_string())?;
-    }
-    out.into_inner().map_err(|e| e.to_string())
 }
 
 /// A single record with its `ETag: "<version>"`.

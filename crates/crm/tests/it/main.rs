@@ -8,6 +8,7 @@ mod api_conventions;
 mod base_data;
 mod cli;
 mod helpers;
+mod import_export;
 mod jobs;
 mod schema;
 mod web;

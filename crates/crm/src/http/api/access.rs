@@ -9,15 +9,16 @@ use utoipa::ToSchema;
 use crm_core::Error;
 use crm_core::access::actions::{self as access, AccessSettings};
 use crm_core::access::{
-    AuditEntry, Division, DivisionPatch, NewDivision, NewRole, Role, RolePatch, SessionKind, User, UserInput,
+    AuditEntry, Division, DivisionPatch, Module, NewDivision, NewRole, Role, RolePatch, SessionKind, User, UserInput,
     UserPatchInput,
 };
+use crm_core::listing::ListRequest;
 use crm_core::patch::Patch;
 
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::extract::{
-    ApiActor, ApiJson, Created, IfMatch, ListQuery, ListResponse, Tagged, WantsCsv, bearer_token, parse_id,
+    ApiActor, ApiJson, Created, IfMatch, ListFormat, ListQuery, ListResponse, Tagged, bearer_token, parse_id,
 };
 
 type Result<T> = std::result::Result<T, AppError>;
@@ -113,9 +114,11 @@ pub async fn list_divisions(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ListQuery(req): ListQuery,
-    csv: WantsCsv,
+    format: ListFormat,
 ) -> Result<ListResponse<Division>> {
-    Ok(ListResponse(access::list_divisions(&state.db, &actor, &req).await?, csv))
+    let (db, actor) = (&state.db, &actor);
+    let fetch = |r: ListRequest| async move { access::list_divisions(db, actor, &r).await };
+    ListResponse::of(actor, Module::Divisions, "divisions", req, format, fetch).await
 }
 
 #[utoipa::path(post, path = "/divisions", tag = "divisions", request_body = DivisionInput,
@@ -230,9 +233,11 @@ pub async fn list_roles(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ListQuery(req): ListQuery,
-    csv: WantsCsv,
+    format: ListFormat,
 ) -> Result<ListResponse<RoleView>> {
-    Ok(ListResponse(access::list_roles(&state.db, &actor, &req).await?.map(RoleView::from), csv))
+    let (db, actor) = (&state.db, &actor);
+    let fetch = |r: ListRequest| async move { Ok(access::list_roles(db, actor, &r).await?.map(RoleView::from)) };
+    ListResponse::of(actor, Module::Roles, "roles", req, format, fetch).await
 }
 
 #[utoipa::path(post, path = "/roles", tag = "roles", request_body = RoleInput,
@@ -301,9 +306,11 @@ pub async fn list_users(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ListQuery(req): ListQuery,
-    csv: WantsCsv,
+    format: ListFormat,
 ) -> Result<ListResponse<User>> {
-    Ok(ListResponse(access::list_users(&state.db, &actor, &req).await?, csv))
+    let (db, actor) = (&state.db, &actor);
+    let fetch = |r: ListRequest| async move { access::list_users(db, actor, &r).await };
+    ListResponse::of(actor, Module::Users, "users", req, format, fetch).await
 }
 
 #[utoipa::path(post, path = "/users", tag = "users", request_body = UserInput,
@@ -368,7 +375,9 @@ pub async fn list_audit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ListQuery(req): ListQuery,
-    csv: WantsCsv,
+    format: ListFormat,
 ) -> Result<ListResponse<AuditEntry>> {
-    Ok(ListResponse(access::list_audit(&state.db, &actor, &req).await?, csv))
+    let (db, actor) = (&state.db, &actor);
+    let fetch = |r: ListRequest| async move { access::list_audit(db, actor, &r).await };
+    ListResponse::of(actor, Module::Audit, "audit-log", req, format, fetch).await
 }

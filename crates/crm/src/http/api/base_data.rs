@@ -6,15 +6,20 @@ use axum::response::IntoResponse;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crm_core::access::Module;
 use crm_core::base_data::actions as base_data;
 use crm_core::base_data::{
     DictionaryEntry, DictionaryEntryInput, DictionaryEntryPatchInput, InventoryInput, InventoryItem,
     InventoryPatchInput, NumberSequence, NumberSequencePatchInput, Product, ProductInput, ProductPatchInput,
 };
 
+use crm_core::listing::ListRequest;
+
 use crate::http::AppState;
 use crate::http::error::AppError;
-use crate::http::extract::{ApiActor, ApiJson, Created, IfMatch, ListQuery, ListResponse, Tagged, WantsCsv, parse_id};
+use crate::http::extract::{
+    ApiActor, ApiJson, Created, IfMatch, ListFormat, ListQuery, ListResponse, Tagged, parse_id,
+};
 
 type Result<T> = std::result::Result<T, AppError>;
 
@@ -39,9 +44,11 @@ pub async fn list_dictionary_entries(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ListQuery(req): ListQuery,
-    csv: WantsCsv,
+    format: ListFormat,
 ) -> Result<ListResponse<DictionaryEntry>> {
-    Ok(ListResponse(base_data::list_dictionary_entries(&state.db, &actor, &req).await?, csv))
+    let (db, actor) = (&state.db, &actor);
+    let fetch = |r: ListRequest| async move { base_data::list_dictionary_entries(db, actor, &r).await };
+    ListResponse::of(actor, Module::Dictionary, "dictionary-entries", req, format, fetch).await
 }
 
 #[utoipa::path(post, path = "/dictionary-entries", tag = "dictionary", request_body = DictionaryEntryInput,
@@ -102,9 +109,11 @@ pub async fn list_number_sequences(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ListQuery(req): ListQuery,
-    csv: WantsCsv,
+    format: ListFormat,
 ) -> Result<ListResponse<NumberSequence>> {
-    Ok(ListResponse(base_data::list_number_sequences(&state.db, &actor, &req).await?, csv))
+    let (db, actor) = (&state.db, &actor);
+    let fetch = |r: ListRequest| async move { base_data::list_number_sequences(db, actor, &r).await };
+    ListResponse::of(actor, Module::Dictionary, "number-sequences", req, format, fetch).await
 }
 
 #[utoipa::path(get, path = "/number-sequences/{kind}", tag = "number-sequences",
@@ -143,9 +152,11 @@ pub async fn list_products(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ListQuery(req): ListQuery,
-    csv: WantsCsv,
+    format: ListFormat,
 ) -> Result<ListResponse<Product>> {
-    Ok(ListResponse(base_data::list_products(&state.db, &actor, &req).await?, csv))
+    let (db, actor) = (&state.db, &actor);
+    let fetch = |r: ListRequest| async move { base_data::list_products(db, actor, &r).await };
+    ListResponse::of(actor, Module::Products, "products", req, format, fetch).await
 }
 
 #[utoipa::path(post, path = "/products", tag = "products", request_body = ProductInput,
@@ -204,9 +215,11 @@ pub async fn list_inventory(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ListQuery(req): ListQuery,
-    csv: WantsCsv,
+    format: ListFormat,
 ) -> Result<ListResponse<InventoryItem>> {
-    Ok(ListResponse(base_data::list_inventory(&state.db, &actor, &req).await?, csv))
+    let (db, actor) = (&state.db, &actor);
+    let fetch = |r: ListRequest| async move { base_data::list_inventory(db, actor, &r).await };
+    ListResponse::of(actor, Module::Inventory, "inventory", req, format, fetch).await
 }
 
 #[utoipa::path(post, path = "/inventory", tag = "inventory", request_body = InventoryInput,

@@ -70,6 +70,8 @@ pub enum Command {
 pub enum ImportKind {
     /// Columns: name/产品名称, model/型号, unit/单位, price/单价, cost/成本, currency/币种, batch/批次.
     Products,
+    /// Stock in --division: product/产品, model/型号, warehouse/仓库, location/货位, quantity/数量, notes/备注.
+    Inventory,
 }
 
 #[derive(Debug, Args)]
@@ -410,6 +412,7 @@ async fn import(config: &Config, args: ImportArgs) -> CliResult {
     bar.set_message(args.file.display().to_string());
     let report = match args.kind {
         ImportKind::Products => run::<tabular::products::Products>(&db, &actor, &table, &options, &bar).await,
+        ImportKind::Inventory => run::<tabular::inventory::Inventory>(&db, &actor, &table, &options, &bar).await,
     }
     .map_err(explain)?;
     bar.finish_and_clear();

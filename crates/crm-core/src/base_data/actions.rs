@@ -1,6 +1,9 @@
 //! Use cases of base data, called alike from the API, the web pages and the CLI. Each takes
 //! the raw input, so every front end gets the same validation after the same policy check.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use uuid::Uuid;
 
 use super::import::{Batch, RowChecks};
@@ -180,6 +183,37 @@ pub async fn get_inventory_item<S: Store>(store: &S, actor: &Actor, id: Uuid) ->
     Ok(store.get_inventory_item(&actor.division_scope(), id).await?)
 }
 
+/// The actor's division when they have exactly one: where their records go by default.
+fn only_division(actor: &Actor) -> Option<Uuid> {
+    match actor.division_ids.as_slice() {
+        [only] => Some(*only),
+        _ => None,
+    }
+}
+
+/// Field errors for a product that does not exist and a division outside the actor's scope.
+async fn check_refs<S: Store>(
+    store: &S,
+    actor: &Actor,
+    product_id: Uuid,
+    division_id: Uuid,
+) -> Result<Vec<FieldError>, Error> {
+    let mut errors = Vec::new();
+    match store.get_product(product_id).await {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => errors.push(FieldError::new("product_id", "not_found")),
+        Err(other) => return Err(other.into()),
+    }
+    match store.get_division(&actor.division_scope(), division_id).await {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => {
+            errors.push(FieldError::with_param("division_id", "unknown_division", division_id))
+        }
+        Err(other) => return Err(other.into()),
+    }
+    Ok(errors)
+}
+
 /// Records stock of a product in one of the actor's divisions (their only one by default).
 pub async fn create_inventory_item<S: Store>(
     store: &S,
@@ -187,28 +221,54 @@ pub async fn create_inventory_item<S: Store>(
     input: InventoryInput,
 ) -> Result<InventoryItem, Error> {
     actor.require(Module::Inventory, Action::Create)?;
-    let default_division = match actor.division_ids.as_slice() {
-        [only] => Some(*only),
-        _ => None,
-    };
-    let new = NewInventoryItem::parse(input, default_division)?;
-    let mut errors = Vec::new();
-    match store.get_product(new.product_id).await {
-        Ok(_) => {}
-        Err(StoreError::NotFound) => errors.push(FieldError::new("product_id", "not_found")),
-        Err(other) => return Err(other.into()),
-    }
-    match store.get_division(&actor.division_scope(), new.division_id).await {
-        Ok(_) => {}
-        Err(StoreError::NotFound) => {
-            errors.push(FieldError::with_param("division_id", "unknown_division", new.division_id))
-        }
-        Err(other) => return Err(other.into()),
-    }
+    let new = NewInventoryItem::parse(input, only_division(actor))?;
+    let errors = check_refs(store, actor, new.product_id, new.division_id).await?;
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
     Ok(store.create_inventory_item(&new, &AuditStamp::of(actor)).await?)
+}
+
+/// Records many stock rows at once (BAS-2 import), each checked like a single create; a
+/// (division, product, warehouse, location) that an earlier row or stored stock has is a bad
+/// row. With any bad row, or with `dry_run`, nothing is written; otherwise all rows at once.
+pub async fn import_inventory<S: Store>(
+    store: &S,
+    actor: &Actor,
+    rows: Vec<(usize, InventoryInput)>,
+    dry_run: bool,
+) -> Result<Batch<InventoryItem>, Error> {
+    actor.require(Module::Inventory, Action::Create)?;
+    let mut checks = RowChecks::default();
+    let mut parsed = Vec::with_capacity(rows.len());
+    let mut refs: HashMap<(Uuid, Uuid), Vec<FieldError>> = HashMap::new();
+    for (row, input) in rows {
+        let Some(new) = checks.parse(row, NewInventoryItem::parse(input, only_division(actor)))? else { continue };
+        let pair = (new.product_id, new.division_id);
+        if let Entry::Vacant(slot) = refs.entry(pair) {
+            slot.insert(check_refs(store, actor, pair.0, pair.1).await?);
+        }
+        match refs.get(&pair).filter(|errors| !errors.is_empty()) {
+            Some(errors) => errors.iter().for_each(|e| checks.push(row, e.clone())),
+            None => parsed.push((row, new)),
+        }
+    }
+    checks.repeated("location", parsed.iter().map(|(row, i)| (*row, i.key())));
+    let keys: Vec<_> = parsed.iter().map(|(_, i)| i.key()).collect();
+    let taken = store.taken_inventory_keys(&keys).await?;
+    for (row, item) in &parsed {
+        if taken.contains(&item.key()) {
+            checks.push(*row, FieldError::new("location", "already_exists"));
+        }
+    }
+    if !checks.is_empty() {
+        return Ok(Batch::Rejected(checks.into_errors()));
+    }
+    if dry_run {
+        return Ok(Batch::Checked(parsed.len()));
+    }
+    let new: Vec<NewInventoryItem> = parsed.into_iter().map(|(_, i)| i).collect();
+    Ok(Batch::Created(store.create_inventory_items(&new, &AuditStamp::of(actor)).await?))
 }
 
 pub async fn update_inventory_item<S: Store>(

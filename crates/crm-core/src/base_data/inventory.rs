@@ -83,6 +83,11 @@ impl NewInventoryItem {
         };
         Ok(Self { product_id, division_id, warehouse, location, quantity, notes })
     }
+
+    /// What makes a stock row unique: division, product, warehouse and location (none is blank).
+    pub fn key(&self) -> (Uuid, Uuid, String, String) {
+        (self.division_id, self.product_id, self.warehouse.clone(), self.location.clone().unwrap_or_default())
+    }
 }
 
 /// Raw input for a stock update. Product and division are fixed: moving stock to another

@@ -75,6 +75,17 @@ pub trait BaseDataStore {
         new: &NewInventoryItem,
         stamp: &AuditStamp,
     ) -> Result<InventoryItem, StoreError>;
+    /// Creates every stock row in one transaction, with an audit row each: all or none.
+    async fn create_inventory_items(
+        &self,
+        new: &[NewInventoryItem],
+        stamp: &AuditStamp,
+    ) -> Result<Vec<InventoryItem>, StoreError>;
+    /// Which of these keys stored stock rows already have (see `NewInventoryItem::key`).
+    async fn taken_inventory_keys(
+        &self,
+        keys: &[(Uuid, Uuid, String, String)],
+    ) -> Result<HashSet<(Uuid, Uuid, String, String)>, StoreError>;
     async fn update_inventory_item(
         &self,
         scope: &Scope,

@@ -1,3 +1,6 @@
+use std::collections::HashSet;
+
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
@@ -80,17 +83,42 @@ where
 }
 
 pub async fn create(db: &Db, new: &NewInventoryItem, stamp: &AuditStamp) -> Result<InventoryItem, StoreError> {
-    let id = Uuid::now_v7();
     let mut tx = db.begin_write().await?;
+    let item = insert(&mut tx, new, stamp).await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(item)
+}
+
+/// All stock rows or none: the first refused insert drops the transaction.
+pub async fn create_many(
+    db: &Db,
+    new: &[NewInventoryItem],
+    stamp: &AuditStamp,
+) -> Result<Vec<InventoryItem>, StoreError> {
+    let mut tx = db.begin_write().await?;
+    let mut items = Vec::with_capacity(new.len());
+    for n in new {
+        items.push(insert(&mut tx, n, stamp).await?);
+    }
+    tx.commit().await.map_err(store_error)?;
+    Ok(items)
+}
+
+async fn insert(
+    conn: &mut AnyConnection,
+    new: &NewInventoryItem,
+    stamp: &AuditStamp,
+) -> Result<InventoryItem, StoreError> {
+    let id = Uuid::now_v7();
     let mut sql = Sql::new(
         "INSERT INTO inventory (id, product_id, division_id, warehouse, location, quantity, notes, created_at, updated_at, version) VALUES (",
     );
     sql.bind(id).push(", ").bind(new.product_id).push(", ").bind(new.division_id).push(", ");
     sql.bind(&new.warehouse).push(", ").bind(location_column(&new.location)).push(", ").bind(new.quantity);
     sql.push(", ").bind(new.notes.clone()).push(", ").bind(stamp.at).push(", ").bind(stamp.at).push(", 1)");
-    sql.query().execute(&mut *tx).await.map_err(store_error)?;
+    sql.query().execute(&mut *conn).await.map_err(store_error)?;
     // Read back for the product's name.
-    let item = get(&mut *tx, &Scope::everything(), id).await?;
+    let item = get(&mut *conn, &Scope::everything(), id).await?;
     let change = Change {
         entity: ENTITY,
         entity_id: id,
@@ -99,9 +127,32 @@ pub async fn create(db: &Db, new: &NewInventoryItem, stamp: &AuditStamp) -> Resu
         old: None,
         new: Some(&item),
     };
-    audit::record(&mut tx, stamp, change).await?;
-    tx.commit().await.map_err(store_error)?;
+    audit::record(conn, stamp, change).await?;
     Ok(item)
+}
+
+/// Keys are looked up by product in chunks, to stay under the backends' limits on bound values.
+pub async fn taken_keys(
+    db: &Db,
+    keys: &[(Uuid, Uuid, String, String)],
+) -> Result<HashSet<(Uuid, Uuid, String, String)>, StoreError> {
+    const CHUNK: usize = 500;
+    let wanted: HashSet<&(Uuid, Uuid, String, String)> = keys.iter().collect();
+    let mut products: Vec<Uuid> = keys.iter().map(|k| k.1).collect();
+    products.sort_unstable();
+    products.dedup();
+    let mut taken = HashSet::new();
+    for chunk in products.chunks(CHUNK) {
+        let mut sql = Sql::new("SELECT i.division_id, i.product_id, i.warehouse, i.location FROM inventory i WHERE ");
+        sql.bind_in("i.product_id", chunk);
+        for row in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
+            let key = (row.id("division_id")?, row.id("product_id")?, row.text("warehouse")?, row.text("location")?);
+            if wanted.contains(&key) {
+                taken.insert(key);
+            }
+        }
+    }
+    Ok(taken)
 }
 
 pub async fn update(

@@ -117,6 +117,19 @@ impl BaseDataStore for Db {
     ) -> Result<InventoryItem, StoreError> {
         inventory::create(self, new, stamp).await
     }
+    async fn create_inventory_items(
+        &self,
+        new: &[NewInventoryItem],
+        stamp: &AuditStamp,
+    ) -> Result<Vec<InventoryItem>, StoreError> {
+        inventory::create_many(self, new, stamp).await
+    }
+    async fn taken_inventory_keys(
+        &self,
+        keys: &[(Uuid, Uuid, String, String)],
+    ) -> Result<HashSet<(Uuid, Uuid, String, String)>, StoreError> {
+        inventory::taken_keys(self, keys).await
+    }
     async fn update_inventory_item(
         &self,
         scope: &Scope,

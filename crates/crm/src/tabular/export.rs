@@ -10,12 +10,12 @@ use crm_core::access::{Action, Actor, Module};
 use crm_core::listing::{Cursor, ListRequest, MAX_LIMIT, Page};
 
 /// Reads every page of a list with `fetch` (the list's use case), starting at the request's
-/// cursor and keeping its filters and sort.
+/// cursor and keeping its filters and sort; the caller needs the `export` right on `module`.
 pub async fn all_pages<T, F, Fut>(
     actor: &Actor,
     module: Module,
-    mut req: ListRequest,
-    mut fetch: F,
+    req: ListRequest,
+    fetch: F,
     progress: &ProgressBar,
 ) -> Result<Vec<T>, Error>
 where
@@ -23,6 +23,15 @@ where
     Fut: Future<Output = Result<Page<T>, Error>>,
 {
     actor.require(module, Action::Export)?;
+    every_page(req, fetch, progress).await
+}
+
+/// Every page of a list, for reads that stay inside the product (an import's look-ups).
+pub async fn every_page<T, F, Fut>(mut req: ListRequest, mut fetch: F, progress: &ProgressBar) -> Result<Vec<T>, Error>
+where
+    F: FnMut(ListRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, Error>>,
+{
     req.limit = MAX_LIMIT;
     req.count = false;
     let mut items = Vec::new();

@@ -2,6 +2,7 @@
 //! columns, turn each row into the domain's raw input, and hand the whole batch to the kind's
 //! use case, which checks every row with the domain's rules and writes all rows or none.
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use indicatif::ProgressBar;
@@ -30,6 +31,8 @@ pub struct Options {
 /// and the batch use case that checks and writes it. Adding a kind is one such impl.
 pub trait Importable {
     const FIELDS: &'static [Field];
+    /// Domain fields that a file gives under another name (`product_id` as `product`).
+    const RENAMED: &'static [(&'static str, &'static str)] = &[];
     /// What rows refer to by name (a division, an owner, dictionary labels), looked up once.
     type Context: Send + Sync;
     type Input: Send;
@@ -99,9 +102,18 @@ pub async fn run<K: Importable>(
     // Rows with problems of their own still go through the domain's checks, so that one
     // run lists everything; they just must not be written.
     let dry_run = options.dry_run || !errors.is_empty();
+    let converted: HashSet<(usize, String)> = errors.iter().map(|e| (e.row, e.error.field.clone())).collect();
     let written = match K::submit(db, actor, &context, inputs, dry_run).await? {
         Batch::Rejected(found) => {
-            errors.extend(found);
+            for mut e in found {
+                if let Some((_, file_field)) = K::RENAMED.iter().find(|(domain, _)| *domain == e.error.field) {
+                    e.error.field = (*file_field).to_string();
+                }
+                // A cell the kind could not convert is reported once, not again by the domain.
+                if !converted.contains(&(e.row, e.error.field.clone())) {
+                    errors.push(e);
+                }
+            }
             0
         }
         Batch::Checked(_) => 0,

@@ -4,6 +4,8 @@
 
 pub mod export;
 pub mod import;
+pub mod inventory;
+pub mod lookup;
 pub mod mapping;
 pub mod products;
 pub mod read;

@@ -313,3 +313,77 @@ fn import_and_export_have_help() {
         assert!(out.contains("Usage") && out.contains("--as"), "{out}");
     }
 }
+
+#[tokio::test]
+async fn stock_imports_into_a_division_by_product_name_and_model() {
+    let (url, dir) = fresh().await;
+    import_ok(&url, &write(&dir, "products.csv", format!("{HEADER}\n{ROWS}服务器,R750,台,1,,,\n").as_bytes()));
+    let db = open_db(&url).await;
+    let system = Actor::system();
+    let mut divisions = Vec::new();
+    for name in ["华东", "西南"] {
+        let new = crm_core::access::NewDivision::parse(name, "").unwrap();
+        divisions.push(access::create_division(&db, &system, new).await.unwrap().id);
+    }
+    let east = divisions[0];
+    let clerk = UserInput {
+        username: "clerk".into(),
+        password: crate::helpers::PASSWORD.into(),
+        roles: vec!["director".into()],
+        division_ids: vec![east],
+        ..Default::default()
+    };
+    access::create_user(&db, &system, clerk).await.unwrap();
+
+    let stock = "产品,型号,仓库,货位,数量\n服务器,R740,上海仓,A-01,10\n交换机,,上海仓,,5.5\n";
+    let file = write(&dir, "stock.csv", stock.as_bytes());
+    let out = import_refused(&url, &["import", "inventory", &file]);
+    assert!(out.contains("row 2: division: 必填 / required"), "the system has no division of its own: {out}");
+    let out = import_refused(&url, &["import", "inventory", &file, "--as", "clerk", "--division", "西南"]);
+    assert!(out.contains("row 2: division: 未知版块"), "a division outside the user's scope: {out}");
+    let out = import_ok_with(&url, &["import", "inventory", &file, "--as", "clerk"]);
+    assert!(out.contains("imported 2"), "{out}");
+
+    let again = "产品,型号,仓库,货位,数量\n服务器,,北京仓,,1\n网线,,北京仓,,1\n路由器,,北京仓,,1\n交换机,,上海仓,,2\n";
+    let file = write(&dir, "again.csv", again.as_bytes());
+    let out = import_refused(&url, &["import", "inventory", &file, "--division", "华东"]);
+    assert!(out.contains("row 2: product: 有多个同名产品，请填写型号"), "{out}");
+    assert!(out.contains("row 4: product: 没有这个产品：路由器"), "{out}");
+    assert!(out.contains("row 5: location: 已存在"), "{out}");
+    assert!(!out.contains("row 3"), "{out}");
+    let stock = db.list_inventory(&Scope::everything(), &ListRequest::first("warehouse", 50)).await.unwrap();
+    assert_eq!(stock.items.len(), 2);
+    assert!(stock.items.iter().all(|i| i.division_id == east));
+}
+
+/// The look-ups a customers import needs: dictionary labels, owners and divisions by name.
+#[tokio::test]
+async fn rows_name_dictionary_entries_users_and_divisions_in_words() {
+    use crm::tabular::lookup::{Labels, division_named, user_named};
+    let (url, _) = fresh().await;
+    let db = open_db(&url).await;
+    let system = Actor::system();
+    let levels = Labels::load(&db, &system, "customer_level").await.unwrap();
+    let mut errors = Vec::new();
+    assert!(levels.find("level", " 大客户 ", &mut errors).is_some());
+    assert_eq!(levels.find("level", "", &mut errors), None);
+    assert_eq!(levels.find("level", "金牌客户", &mut errors), None);
+    assert_eq!(errors.len(), 1);
+    assert_eq!((errors[0].code.as_str(), errors[0].param.as_deref()), ("unknown_label", Some("金牌客户")));
+
+    let east = access::create_division(&db, &system, crm_core::access::NewDivision::parse("华东", "").unwrap());
+    let east = east.await.unwrap().id;
+    assert_eq!(division_named(&db, "division", "华东").await.unwrap(), east);
+    assert!(division_named(&db, "division", "华北").await.is_err());
+    let wang = UserInput {
+        username: "wang".into(),
+        password: crate::helpers::PASSWORD.into(),
+        roles: vec!["manager".into()],
+        division_ids: vec![east],
+        ..Default::default()
+    };
+    let wang = access::create_user(&db, &system, wang).await.unwrap().id;
+    assert_eq!(user_named(&db, "owner", "Wang").await.unwrap(), wang);
+    let Err(crm_core::Error::Invalid(e)) = user_named(&db, "owner", "li").await else { panic!("unknown user") };
+    assert_eq!((e[0].field.as_str(), e[0].code.as_str()), ("owner", "unknown_user"));
+}

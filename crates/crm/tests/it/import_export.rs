@@ -387,3 +387,23 @@ async fn rows_name_dictionary_entries_users_and_divisions_in_words() {
     let Err(crm_core::Error::Invalid(e)) = user_named(&db, "owner", "li").await else { panic!("unknown user") };
     assert_eq!((e[0].field.as_str(), e[0].code.as_str()), ("owner", "unknown_user"));
 }
+
+/// 5,448 real company names (with `*ST` prefixes and mixed scripts) read the same from the
+/// UTF-8-BOM original and from a GB18030 copy, as a customers import will read them.
+#[test]
+fn the_a_share_company_list_reads_alike_in_utf8_and_gb18030() {
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets/china-a-share-companies/stock_basic.csv");
+    let Ok(bytes) = std::fs::read(&file) else { return };
+    let table = crm::tabular::read(&bytes).unwrap();
+    assert_eq!(table.headers, ["ts_code", "symbol", "name", "area", "industry", "list_date"]);
+    assert_eq!(table.rows.len(), 5448);
+    assert_eq!(table.rows[0].number, 2);
+    assert!(table.rows.iter().any(|r| r.cell(2).starts_with("*ST")));
+
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap()).unwrap();
+    let (gb18030, _, unmappable) = encoding_rs::GB18030.encode(text);
+    assert!(!unmappable);
+    assert_ne!(gb18030.as_ref(), text.as_bytes());
+    assert_eq!(crm::tabular::read(&gb18030).unwrap(), table);
+}

@@ -302,7 +302,14 @@ async fn user_add(config: &Config, add: UserAdd) -> CliResult {
     let password = password.trim_end_matches(['\r', '\n']).to_string();
     let db = open(config).await?;
     let system = Actor::system();
-    let mut division_ids = Vec::new();
+    let mut input = UserInput {
+        username: add.username,
+        password,
+        display_name: add.display_name,
+        roles: add.role,
+        ..Default::default()
+    };
+    access::check_new_user(&db, &system, input.clone()).await.map_err(explain)?;
     for name in &add.division {
         let division = match crm_core::access::AccessStore::division_by_name(&db, name.trim()).await? {
             Some(d) => d,
@@ -313,16 +320,8 @@ async fn user_add(config: &Config, add: UserAdd) -> CliResult {
                 d
             }
         };
-        division_ids.push(division.id);
+        input.division_ids.push(division.id);
     }
-    let input = UserInput {
-        username: add.username,
-        password,
-        display_name: add.display_name,
-        roles: add.role,
-        division_ids,
-        ..Default::default()
-    };
     let user = access::create_user(&db, &system, input).await.map_err(explain)?;
     println!("created user {} ({})", user.username, user.roles.join(", "));
     Ok(())

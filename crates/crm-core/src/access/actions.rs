@@ -283,6 +283,18 @@ pub async fn get_user<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<Us
     Ok(store.get_user(&scope, id).await?)
 }
 
+/// Everything `create_user` checks except the divisions, without writing: lets the command
+/// line refuse a user before it creates the divisions named for them.
+pub async fn check_new_user<S: Store>(store: &S, actor: &Actor, input: UserInput) -> Result<(), Error> {
+    actor.require(Module::Users, Action::Create)?;
+    let new = NewUser::parse(input)?;
+    check_grants(store, actor, Some(&new.roles), None).await?;
+    if store.login_record(new.username.as_str()).await?.is_some() {
+        return Err(Error::Conflict { code: "users_username_key".into(), field: Some("username".into()) });
+    }
+    Ok(())
+}
+
 pub async fn create_user<S: Store>(store: &S, actor: &Actor, input: UserInput) -> Result<User, Error> {
     actor.require(Module::Users, Action::Create)?;
     let new = NewUser::parse(input)?;

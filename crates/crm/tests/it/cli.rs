@@ -69,11 +69,25 @@ async fn user_add_reads_the_password_from_stdin_and_creates_missing_divisions() 
     let o = crm(&["user", "add", "lisi", "--role", "nosuchrole", "--password-stdin"], &db, Some("s3cret-pass\n"));
     assert!(!o.status.success());
     assert!(text(&o).contains("roles"), "{}", text(&o));
-    let o = crm(&["user", "add", "zhao", "--role", "manager", "--password-stdin"], &db, Some("short\n"));
+    let o = crm(
+        &["user", "add", "zhao", "--role", "manager", "--division", "西南", "--password-stdin"],
+        &db,
+        Some("short\n"),
+    );
     assert!(!o.status.success());
     assert!(text(&o).contains("password"), "{}", text(&o));
+    let o = crm(
+        &["user", "add", "wang", "--role", "manager", "--division", "西北", "--password-stdin"],
+        &db,
+        Some("s3cret-pass\n"),
+    );
+    assert!(!o.status.success(), "a taken user name is refused");
 
     let store = crate::helpers::open_db(&db).await;
+    // Refused users leave no division behind.
+    for name in ["西南", "西北"] {
+        assert!(crm_core::access::AccessStore::division_by_name(&store, name).await.unwrap().is_none(), "{name}");
+    }
     let record = crm_core::access::AccessStore::login_record(&store, "wang").await.unwrap().unwrap();
     assert!(crm_core::access::password::verify("s3cret-pass", &record.password_hash));
 }

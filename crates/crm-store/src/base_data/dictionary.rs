@@ -9,7 +9,7 @@ use crm_core::store::StoreError;
 
 use crate::Db;
 use crate::audit::{self, Change};
-use crate::listing::{Kind, ListSpec, list as list_rows};
+use crate::listing::{Kind, ListSpec, find, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
 const ENTITY: &str = "dictionary-entries";
@@ -67,9 +67,7 @@ pub async fn get<'c, E>(conn: E, id: Uuid) -> Result<DictionaryEntry, StoreError
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS).push(" FROM dictionary_entries d WHERE d.id = ").bind(id);
-    from_row(&sql.query().fetch_optional(conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?)
+    from_row(&find(conn, &LIST, &Scope::everything(), id).await?)
 }
 
 /// Rows per INSERT statement: well under the bind limits of both backends.

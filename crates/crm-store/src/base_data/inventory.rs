@@ -11,7 +11,7 @@ use crm_core::store::StoreError;
 
 use crate::Db;
 use crate::audit::{self, Change};
-use crate::listing::{Kind, ListSpec, list as list_rows, push_scope};
+use crate::listing::{Kind, ListSpec, find, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
 const ENTITY: &str = "inventory";
@@ -76,10 +76,7 @@ pub async fn get<'c, E>(conn: E, scope: &Scope, id: Uuid) -> Result<InventoryIte
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS).push(" FROM ").push(FROM).push(" WHERE i.id = ").bind(id);
-    push_scope(&mut sql, scope, LIST.division, None);
-    from_row(&sql.query().fetch_optional(conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?)
+    from_row(&find(conn, &LIST, scope, id).await?)
 }
 
 pub async fn create(db: &Db, new: &NewInventoryItem, stamp: &AuditStamp) -> Result<InventoryItem, StoreError> {

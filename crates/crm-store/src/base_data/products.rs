@@ -11,7 +11,7 @@ use crm_core::store::StoreError;
 
 use crate::Db;
 use crate::audit::{self, Change};
-use crate::listing::{Kind, ListSpec, list as list_rows};
+use crate::listing::{Kind, ListSpec, find, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
 const ENTITY: &str = "products";
@@ -70,9 +70,7 @@ pub async fn get<'c, E>(conn: E, id: Uuid) -> Result<Product, StoreError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS).push(" FROM products p WHERE p.id = ").bind(id);
-    from_row(&sql.query().fetch_optional(conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?)
+    from_row(&find(conn, &LIST, &Scope::everything(), id).await?)
 }
 
 pub async fn create(db: &Db, new: &NewProduct, stamp: &AuditStamp) -> Result<Product, StoreError> {

@@ -49,6 +49,9 @@ pub enum Error {
     InvalidState { state: String },
     #[error("too many attempts")]
     RateLimited,
+    /// A new record resembles visible ones (撞单, CUS-7); the caller may confirm and create it anyway.
+    #[error("possible duplicates")]
+    Duplicates(Vec<crate::customers::Duplicate>),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -66,6 +69,7 @@ impl Error {
             Error::Conflict { .. } => "conflict",
             Error::InvalidState { .. } => "invalid_state",
             Error::RateLimited => "rate_limited",
+            Error::Duplicates(_) => "duplicate",
             Error::Store(StoreError::NotFound) => "not_found",
             Error::Store(StoreError::Stale) => "stale_version",
             Error::Store(StoreError::Conflict { .. }) => "conflict",
@@ -143,6 +147,20 @@ pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<Strin
         return Err(FieldError::new(field, "required"));
     }
     optional_text(field, v, max_chars).map(|o| o.unwrap_or_default())
+}
+
+/// A required date written `YYYY-MM-DD`.
+pub fn required_date(field: &str, value: &str) -> Result<chrono::NaiveDate, FieldError> {
+    optional_date(field, value)?.ok_or_else(|| FieldError::new(field, "required"))
+}
+
+/// An optional date written `YYYY-MM-DD`; blank becomes `None`.
+pub fn optional_date(field: &str, value: &str) -> Result<Option<chrono::NaiveDate>, FieldError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map(Some).map_err(|_| FieldError::new(field, "invalid_date"))
 }
 
 /// Trims an optional text field; blank becomes `None`.

@@ -3,6 +3,7 @@
 
 use crate::access::AccessStore;
 use crate::base_data::BaseDataStore;
+use crate::customers::CustomerStore;
 use crate::jobs::JobStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +24,6 @@ pub enum StoreError {
 }
 
 /// Everything the actions need from storage.
-pub trait Store: AccessStore + BaseDataStore + JobStore + Clone + Send + Sync + 'static {}
+pub trait Store: AccessStore + BaseDataStore + CustomerStore + JobStore + Clone + Send + Sync + 'static {}
 
-impl<T: AccessStore + BaseDataStore + JobStore + Clone + Send + Sync + 'static> Store for T {}
+impl<T: AccessStore + BaseDataStore + CustomerStore + JobStore + Clone + Send + Sync + 'static> Store for T {}

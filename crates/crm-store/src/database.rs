@@ -144,8 +144,15 @@ impl Db {
             .fetch_all(&self.reader)
             .await
             .map_err(crate::sql::store_error)?;
-        let mut rows: Vec<_> =
-            rows.into_iter().filter(|(t, _)| !t.starts_with("_sqlx") && !t.starts_with("sqlite_")).collect();
+        // Full-text indexes (`*_fts`) are SQLite's FTS5 virtual tables and their shadow tables
+        // (`*_fts_data`, `*_fts_idx`, …); PostgreSQL keeps the same index as a GIN index, which
+        // is no table. They are index machinery, not schema, so they are left out of the comparison.
+        let mut rows: Vec<_> = rows
+            .into_iter()
+            .filter(|(t, _)| {
+                !t.starts_with("_sqlx") && !t.starts_with("sqlite_") && !t.ends_with("_fts") && !t.contains("_fts_")
+            })
+            .collect();
         rows.sort();
         Ok(rows)
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 use crm_core::store::StoreError;
 
 use crate::database::{Backend, Db};
-use crate::sql::store_error;
+use crate::sql::{Sql, store_error};
 
 pub fn schema_query(backend: Backend) -> &'static str {
     match backend {
@@ -26,6 +26,24 @@ pub fn begin_write(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "BEGIN IMMEDIATE",
         Backend::Postgres => "BEGIN",
+    }
+}
+
+/// ` AND …`: the search document `alias` (a row of `customer_search`) holds every token.
+/// SQLite asks its FTS5 index for the documents; PostgreSQL its GIN index on the token array.
+pub fn push_tokens_match(backend: Backend, sql: &mut Sql, alias: &str, tokens: &[String]) {
+    match backend {
+        Backend::Sqlite => {
+            // Each token quoted as an FTS5 string: tokens hold no quotes, and quoting keeps
+            // words such as `or` and `not` from being read as operators.
+            let query: Vec<String> = tokens.iter().map(|t| format!("\"{}\"", t.replace('"', ""))).collect();
+            sql.push(" AND ").push(alias).push(".doc_id IN (SELECT rowid FROM customer_search_fts WHERE customer_search_fts MATCH ");
+            sql.bind(query.join(" ")).push(")");
+        }
+        Backend::Postgres => {
+            sql.push(" AND string_to_array(").push(alias).push(".tokens, ' ') @> string_to_array(");
+            sql.bind(tokens.join(" ")).push(", ' ')");
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub enum Arg {
     NullText,
     NullInt,
     NullBool,
+    Bytes(Vec<u8>),
 }
 
 impl From<&str> for Arg {
@@ -54,6 +55,11 @@ impl From<Uuid> for Arg {
 impl From<DateTime<Utc>> for Arg {
     fn from(v: DateTime<Utc>) -> Self {
         Arg::Text(ts(v))
+    }
+}
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Arg::Bytes(v)
     }
 }
 impl From<Option<i64>> for Arg {
@@ -162,6 +168,7 @@ impl Sql {
                 Arg::NullText => q.bind(None::<String>),
                 Arg::NullInt => q.bind(None::<i64>),
                 Arg::NullBool => q.bind(None::<bool>),
+                Arg::Bytes(b) => q.bind(b.clone()),
             };
         }
         q
@@ -194,6 +201,7 @@ pub trait RowExt {
     fn opt_id(&self, col: &str) -> Result<Option<Uuid>, StoreError>;
     fn time(&self, col: &str) -> Result<DateTime<Utc>, StoreError>;
     fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, StoreError>;
+    fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError>;
 }
 
 impl RowExt for AnyRow {
@@ -224,6 +232,9 @@ impl RowExt for AnyRow {
     }
     fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.opt_text(col)?.as_deref().map(parse_ts).transpose()
+    }
+    fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError> {
+        self.try_get(col).map_err(store_error)
     }
 }
 
@@ -269,7 +280,7 @@ fn sqlite_unique_name(message: &str) -> String {
 
 /// The input field a unique index concerns: its last column (`divisions_name_key` → `name`).
 fn constraint_field(constraint: &str) -> Option<String> {
-    const FIELDS: [(&str, &str); 9] = [
+    const FIELDS: [(&str, &str); 13] = [
         ("divisions_name_key", "name"),
         ("divisions_code_key", "code"),
         ("roles_code_key", "code"),
@@ -279,6 +290,10 @@ fn constraint_field(constraint: &str) -> Option<String> {
         ("products_name_model_key", "name"),
         ("inventory_division_id_product_id_warehouse_location_key", "location"),
         ("number_sequences_pkey", "kind"),
+        ("customers_number_key", "number"),
+        ("contacts_customer_id_is_primary_key", "primary"),
+        ("orders_number_key", "number"),
+        ("saved_filters_user_id_name_key", "name"),
     ];
     FIELDS.iter().find(|(c, _)| *c == constraint).map(|(_, f)| f.to_string())
 }

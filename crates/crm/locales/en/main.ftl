@@ -299,3 +299,16 @@ error-unknown-product = no such product: { $param }
 error-ambiguous-product = several products have this name; give the model
 error-unknown-label = "{ $param }" is not in the data dictionary
 error-ambiguous-label = "{ $param }" is in the data dictionary more than once
+
+# customers (CUS-1..10)
+problem-duplicate = Possible duplicates of existing customers; confirm to create anyway
+error-too-many = at most { $param }
+error-wrong-kind = must be a dictionary entry of kind { $param }
+error-frozen-user = this user's account is frozen
+error-not-in-division = this user does not work in the customer's division
+error-in-the-future = must not be in the future
+error-reports-to-cycle = would make a contact report to someone who reports to them
+error-invalid-datetime = times are written like 2026-03-01T14:30:00+08:00
+error-too-large = the file is larger than { $param }
+error-other-customer = belongs to another customer
+error-invalid-phone = not a phone number

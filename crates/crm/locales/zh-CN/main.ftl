@@ -299,3 +299,16 @@ error-unknown-product = 没有这个产品：{ $param }
 error-ambiguous-product = 有多个同名产品，请填写型号
 error-unknown-label = 数据字典中没有“{ $param }”
 error-ambiguous-label = 数据字典中有多个“{ $param }”
+
+# customers (CUS-1..10)
+problem-duplicate = 与已有客户可能重复；确认后仍可创建
+error-too-many = 最多 { $param } 个
+error-wrong-kind = 必须是“{ $param }”类型的字典项
+error-frozen-user = 该用户已被冻结
+error-not-in-division = 该用户不在客户所属版块
+error-in-the-future = 不能晚于今天
+error-reports-to-cycle = 会形成循环汇报关系
+error-invalid-datetime = 时间格式如 2026-03-01T14:30:00+08:00
+error-too-large = 文件超过 { $param }
+error-other-customer = 属于其他客户
+error-invalid-phone = 不是有效的电话号码

@@ -71,7 +71,7 @@ impl AppError {
             "forbidden" | "account_frozen" => StatusCode::FORBIDDEN,
             "not_found" => StatusCode::NOT_FOUND,
             "stale_version" => StatusCode::PRECONDITION_FAILED,
-            "conflict" | "invalid_state" => StatusCode::CONFLICT,
+            "conflict" | "invalid_state" | "duplicate" => StatusCode::CONFLICT,
             "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -96,6 +96,9 @@ struct Problem {
     detail: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<ProblemField>,
+    /// The visible records a new one resembles (CUS-7).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    duplicates: Vec<crm_core::customers::Duplicate>,
 }
 
 fn field_errors(lang: Lang, errors: &[FieldError]) -> Vec<ProblemField> {
@@ -134,8 +137,19 @@ impl IntoResponse for AppError {
             AppError::BadRequest(message) => (Some(message.clone()), Vec::new()),
             _ => (None, Vec::new()),
         };
-        let problem =
-            Problem { kind: format!("/problems/{code}"), title, status: status.as_u16(), code, detail, errors };
+        let duplicates = match &self {
+            AppError::Domain(Error::Duplicates(found)) => found.clone(),
+            _ => Vec::new(),
+        };
+        let problem = Problem {
+            kind: format!("/problems/{code}"),
+            title,
+            status: status.as_u16(),
+            code,
+            detail,
+            errors,
+            duplicates,
+        };
         let mut response = (status, Json(problem)).into_response();
         response
             .headers_mut()
@@ -157,6 +171,7 @@ mod tests {
         assert_eq!(status(Error::RateLimited), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(status(Error::InvalidState { state: "archived".into() }), StatusCode::CONFLICT);
         assert_eq!(status(Error::Forbidden("x".into())), StatusCode::FORBIDDEN);
+        assert_eq!(status(Error::Duplicates(Vec::new())), StatusCode::CONFLICT);
     }
 
     #[tokio::test]

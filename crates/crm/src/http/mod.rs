@@ -76,6 +76,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(access::revoke_sessions))
         .routes(routes!(access::list_audit))
         .merge(api::base_data::routes())
+        .merge(api::customers::routes())
         .split_for_parts()
 }
 

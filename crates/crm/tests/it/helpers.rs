@@ -136,6 +136,32 @@ impl TestApp {
         self.client.delete(self.url(path)).bearer_auth(token).send().await.expect("request")
     }
 
+    /// The id of a user, by name.
+    pub async fn user_id(&self, username: &str) -> String {
+        use crm_core::access::AccessStore;
+        self.db.login_record(username).await.expect("lookup").expect("user exists").user_id.to_string()
+    }
+
+    /// Creates a customer through the API (confirming any duplicates) and returns it.
+    pub async fn create_customer(&self, token: &str, body: &Value) -> Value {
+        self.created("/api/v1/customers?confirm_duplicate=true", token, body).await
+    }
+
+    /// POST that must answer 201, returning the JSON body.
+    pub async fn created(&self, path: &str, token: &str, body: &Value) -> Value {
+        let r = self.post_json(path, Some(token), body).await;
+        let status = r.status();
+        let json: Value = r.json().await.expect("json");
+        assert_eq!(status, StatusCode::CREATED, "POST {path}: {json}");
+        json
+    }
+
+    /// The id of the dictionary entry of `kind` labelled `label`.
+    pub async fn dictionary_entry(&self, token: &str, kind: &str, label: &str) -> String {
+        let page = self.get_ok(&format!("/api/v1/dictionary-entries?kind={kind}&label={label}"), token).await;
+        page["items"][0]["id"].as_str().unwrap_or_else(|| panic!("no {kind} {label}")).to_string()
+    }
+
     /// GET that must succeed, returning the JSON body.
     pub async fn get_ok(&self, path: &str, token: &str) -> Value {
         let r = self.get(path, Some(token)).await;

@@ -7,6 +7,7 @@ mod access;
 mod api_conventions;
 mod base_data;
 mod cli;
+mod customers;
 mod helpers;
 mod import_export;
 mod jobs;

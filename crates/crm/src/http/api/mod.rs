@@ -2,3 +2,4 @@
 
 pub mod access;
 pub mod base_data;
+pub mod customers;

@@ -74,9 +74,14 @@ pub fn index_tokens(text: &str) -> BTreeSet<String> {
 }
 
 /// The tokens a query requires: a lone CJK character itself, longer CJK runs their bigrams,
-/// words themselves. Empty when the query has nothing searchable (only punctuation).
+/// words themselves; a phone number, however grouped, its digits. Empty when the query has
+/// nothing searchable (only punctuation).
 pub fn query_tokens(query: &str) -> BTreeSet<String> {
     let mut tokens = BTreeSet::new();
+    if looks_like_phone(query) {
+        tokens.extend(phone_digits(query));
+        return tokens;
+    }
     for run in runs(query) {
         match run {
             Run::Cjk(chars) if chars.len() == 1 => {
@@ -93,6 +98,13 @@ pub fn query_tokens(query: &str) -> BTreeSet<String> {
     tokens
 }
 
+/// Digits and phone separators only, with at least seven digits.
+fn looks_like_phone(text: &str) -> bool {
+    let text = text.trim();
+    let digits = text.chars().map(narrow).filter(char::is_ascii_digit).count();
+    digits >= 7 && text.chars().map(narrow).all(|c| c.is_ascii_digit() || " -+()./\u{3000}".contains(c))
+}
+
 /// A search document: the index tokens of several texts, space-separated, as stored.
 /// Phone numbers add their normalised digits, so the number finds them however it was written.
 pub fn document(texts: &[Option<&str>], phones: &[Option<&str>]) -> String {
@@ -100,8 +112,21 @@ pub fn document(texts: &[Option<&str>], phones: &[Option<&str>]) -> String {
     for text in texts.iter().chain(phones).flatten() {
         tokens.extend(index_tokens(text));
     }
-    tokens.extend(phones.iter().flatten().filter_map(|p| phone_digits(p)));
+    tokens.extend(phones.iter().flatten().flat_map(|p| phone_keys(p)));
     tokens.into_iter().collect::<Vec<_>>().join(" ")
+}
+
+/// What a phone number is found by: its national digits and, for a landline, the local number
+/// without the area code (callers on the same exchange show up without it).
+pub fn phone_keys(text: &str) -> Vec<String> {
+    let Some(digits) = phone_digits(text) else { return Vec::new() };
+    let area = match digits.as_bytes() {
+        [b'0', b'1' | b'2', ..] => 3,
+        [b'0', ..] => 4,
+        _ => 0,
+    };
+    let local = digits.get(area..).filter(|l| area > 0 && l.len() >= 7).map(str::to_string);
+    std::iter::once(digits).chain(local).collect()
 }
 
 /// The digits of a phone number as callers present it to a CTI system: separators dropped,
@@ -186,9 +211,26 @@ mod tests {
     }
 
     #[test]
+    fn landlines_are_also_found_by_their_local_number() {
+        assert_eq!(phone_keys("010-8888 6666"), ["01088886666", "88886666"]);
+        assert_eq!(phone_keys("0755-2878 0808"), ["075528780808", "28780808"]);
+        assert_eq!(phone_keys("138 0013 8000"), ["13800138000"]);
+        assert!(phone_keys("转").is_empty());
+    }
+
+    #[test]
+    fn a_phone_number_in_a_query_is_its_digits_however_grouped() {
+        assert_eq!(query_tokens("0755-2878 0808"), set(&["075528780808"]));
+        assert_eq!(query_tokens("2878 0808"), set(&["28780808"]));
+        assert_eq!(query_tokens("0755 华为"), set(&["0755", "华为"]));
+    }
+
+    #[test]
     fn a_document_holds_every_text_and_the_digits_of_its_phones() {
         let doc = document(&[Some("上海贝尔"), None], &[Some("021-5555 1234")]);
         let tokens: BTreeSet<String> = doc.split(' ').map(str::to_string).collect();
-        assert!(tokens.contains("贝尔") && tokens.contains("5555") && tokens.contains("02155551234"), "{doc}");
+        for t in ["贝尔", "5555", "02155551234", "55551234"] {
+            assert!(tokens.contains(t), "{t} in {doc}");
+        }
     }
 }

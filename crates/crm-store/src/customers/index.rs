@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use crm_core::customers::search::{document, phone_digits, query_tokens};
+use crm_core::customers::search::{document, phone_keys, query_tokens};
 use crm_core::customers::{Contact, Customer};
 use crm_core::store::StoreError;
 
@@ -61,7 +61,7 @@ async fn write(
     sql.bind(entity.code()).push(", ").bind(entity_id).push(", ").bind(customer_id).push(", ");
     sql.bind(document(texts, phones)).push(")");
     sql.query().execute(&mut *conn).await.map_err(store_error)?;
-    let mut digits: Vec<String> = phones.iter().flatten().filter_map(|p| phone_digits(p)).collect();
+    let mut digits: Vec<String> = phones.iter().flatten().flat_map(|p| phone_keys(p)).collect();
     digits.sort();
     digits.dedup();
     for d in digits {

@@ -300,3 +300,243 @@ async fn an_own_scope_manager_sees_the_customers_they_own_and_those_shared_with_
     problem(app.get(&theirs_path, Some(&w.manager)).await, StatusCode::NOT_FOUND).await;
     app.get_ok(&format!("/api/v1/customers/{}", mine["id"].as_str().unwrap()), &w.manager).await;
 }
+
+// ---- CUS-6: lists, search, saved filters, bulk actions --------------------------------------
+
+#[tokio::test]
+async fn lists_filter_by_any_field_sort_and_page_with_a_cursor() {
+    let w = world().await;
+    let app = &w.app;
+    let major = app.dictionary_entry(&w.director, "customer_level", "大客户").await;
+    let guangdong = app.dictionary_entry(&w.director, "region", "广东省").await;
+    let shenzhen = app.dictionary_entry(&w.director, "region", "深圳市").await;
+    let wang = app.user_id("wangwei").await;
+    let li = app.user_id("liming").await;
+    for (name, level, region, owner, tags, status) in [
+        ("甲公司", Some(&major), Some(&shenzhen), &wang, vec!["重点"], "active"),
+        ("乙公司", None, Some(&guangdong), &wang, vec![], "prospect"),
+        ("丙公司", Some(&major), None, &li, vec!["重点", "华南"], "active"),
+        ("丁公司", None, None, &li, vec![], "lost"),
+        ("戊公司", None, Some(&shenzhen), &wang, vec!["华南"], "active"),
+    ] {
+        let body = json!({"name": name, "level_id": level, "region_id": region, "owner_id": owner, "tags": tags, "status": status});
+        app.create_customer(&w.director, &body).await;
+    }
+    let director = &w.director;
+    let get = |query: &str| {
+        let path = format!("/api/v1/customers?{query}");
+        async move { app.get_ok(&path, director).await }
+    };
+    assert_eq!(names(&get(&format!("level_id={major}&sort=name")).await), ["丙公司", "甲公司"]);
+    // A province finds the customers of its cities too.
+    assert_eq!(names(&get(&format!("region_id={guangdong}&sort=name")).await), ["乙公司", "戊公司", "甲公司"]);
+    assert_eq!(names(&get(&format!("region_id={shenzhen}&sort=-name")).await), ["甲公司", "戊公司"]);
+    assert_eq!(names(&get(&format!("owner_id={li}&sort=name")).await), ["丁公司", "丙公司"]);
+    assert_eq!(names(&get("tag=重点&status=active&sort=name").await), ["丙公司", "甲公司"]);
+    assert_eq!(get("status=lost&count=true").await["total"], 1);
+    let p = problem(app.get("/api/v1/customers?colour=red", Some(&w.director)).await, StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+    assert_eq!(error_fields(&p), [("colour", "unknown_filter")]);
+    let p =
+        problem(app.get("/api/v1/customers?sort=fax", Some(&w.director)).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error_fields(&p), [("sort", "not_sortable")]);
+
+    // Keyset pages in creation order, newest first by default.
+    let first = get("limit=2&count=true").await;
+    assert_eq!((names(&first), first["total"].as_i64()), (vec!["戊公司", "丁公司"], Some(5)));
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = get(&format!("limit=2&cursor={cursor}")).await;
+    assert_eq!(names(&second), ["丙公司", "乙公司"]);
+    let third = get(&format!("limit=2&cursor={}", second["next_cursor"].as_str().unwrap())).await;
+    assert_eq!((names(&third), third["next_cursor"].clone()), (vec!["甲公司"], Value::Null));
+    let by_number = get("sort=number&limit=5").await;
+    assert_eq!(names(&by_number), ["甲公司", "乙公司", "丙公司", "丁公司", "戊公司"]);
+    let selection =
+        format!("ids={},{}", first["items"][0]["id"].as_str().unwrap(), third["items"][0]["id"].as_str().unwrap());
+    assert_eq!(names(&get(&format!("{selection}&sort=name")).await), ["戊公司", "甲公司"]);
+
+    // CSV: one flat row per customer, labels instead of ids.
+    let r = get_with(app, &format!("/api/v1/customers?{selection}&sort=name"), &w.director, "text/csv").await;
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("id,number,name,division,owner,status,level,region"), "{csv}");
+    assert!(lines[2].contains("甲公司") && lines[2].contains("大客户") && lines[2].contains("深圳市"), "{csv}");
+}
+
+#[tokio::test]
+async fn search_finds_chinese_of_one_two_and_more_characters_and_english_words() {
+    let w = world().await;
+    let app = &w.app;
+    let huawei =
+        app.create_customer(&w.manager, &json!({"name": "深圳华为技术有限公司", "phone": "0755-28780808"})).await;
+    let acme = app.create_customer(&w.manager, &json!({"name": "Acme Trading Co., Ltd."})).await;
+    app.create_customer(&w.manager, &json!({"name": "上海贝尔股份有限公司"})).await;
+    app.created(
+        "/api/v1/contacts",
+        &w.manager,
+        &json!({"customer_id": acme["id"], "name": "欧阳娜娜", "email": "nana.ouyang@acme.example", "mobile": "139 1234 5678"}),
+    )
+    .await;
+    let manager = &w.manager;
+    let find = |q: &str| {
+        let path = format!("/api/v1/customers?q={}&sort=name", urlencode(q));
+        async move { names(&app.get_ok(&path, manager).await).into_iter().map(str::to_string).collect::<Vec<_>>() }
+    };
+    assert_eq!(find("华").await, ["深圳华为技术有限公司"]);
+    assert_eq!(find("华为").await, ["深圳华为技术有限公司"]);
+    assert_eq!(find("华为技术").await, ["深圳华为技术有限公司"]);
+    assert_eq!(find("有限公司").await, ["上海贝尔股份有限公司", "深圳华为技术有限公司"]);
+    assert_eq!(find("acme").await, ["Acme Trading Co., Ltd."]);
+    assert_eq!(find("TRADING acme").await, ["Acme Trading Co., Ltd."]);
+    assert_eq!(find(huawei["number"].as_str().unwrap()).await, ["深圳华为技术有限公司"]);
+    assert_eq!(find("0755-2878 0808").await, ["深圳华为技术有限公司"]);
+    // Contacts' names, phones and e-mails find their customer.
+    assert_eq!(find("娜娜").await, ["Acme Trading Co., Ltd."]);
+    assert_eq!(find("13912345678").await, ["Acme Trading Co., Ltd."]);
+    assert_eq!(find("nana.ouyang@acme.example").await, ["Acme Trading Co., Ltd."]);
+    for absent in ["腾讯", "华为腾", "globex", "为华", "。"] {
+        assert!(find(absent).await.is_empty(), "{absent}");
+    }
+    // Edits are searchable at once, and the old name no longer is.
+    let path = format!("/api/v1/customers/{}", huawei["id"].as_str().unwrap());
+    assert_eq!(app.patch_json(&path, &w.manager, None, &json!({"name": "华为终端"})).await.status(), StatusCode::OK);
+    assert_eq!(find("终端").await, ["华为终端"]);
+    assert!(find("深圳").await.is_empty());
+
+    let both = app.get_ok("/api/v1/search?q=娜娜", &w.manager).await;
+    assert_eq!(both["customers"][0]["name"], "Acme Trading Co., Ltd.");
+    assert_eq!(both["contacts"][0]["name"], "欧阳娜娜");
+    assert_eq!(both["contacts"][0]["customer_name"], "Acme Trading Co., Ltd.");
+    let contacts = app.get_ok("/api/v1/contacts?q=ouyang", &w.manager).await;
+    assert_eq!(names(&contacts), ["欧阳娜娜"]);
+    // Another manager of the division finds none of it.
+    assert!(app.get_ok("/api/v1/search?q=华为", &w.colleague).await["customers"].as_array().unwrap().is_empty());
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn phone_lookup_finds_customers_and_contacts_however_the_number_is_written() {
+    let w = world().await;
+    let app = &w.app;
+    let c = app.create_customer(&w.manager, &json!({"name": "北京燕京啤酒", "phone": "(010) 8888-6666"})).await;
+    app.created(
+        "/api/v1/contacts",
+        &w.manager,
+        &json!({"customer_id": c["id"], "name": "张三", "phone": "010-88886666", "mobile": "+86 138 0013 8000"}),
+    )
+    .await;
+    let found = app.get_ok("/api/v1/lookup/phone/01088886666", &w.manager).await;
+    assert_eq!(found["number"], "01088886666");
+    assert_eq!(found["customers"][0]["name"], "北京燕京啤酒");
+    assert_eq!(found["contacts"][0]["name"], "张三");
+    // A caller on the same exchange shows up without the area code.
+    let local = app.get_ok("/api/v1/lookup/phone/8888%206666", &w.manager).await;
+    assert_eq!(local["customers"][0]["name"], "北京燕京啤酒");
+    let mobile = app.get_ok("/api/v1/lookup/phone/008613800138000", &w.manager).await;
+    assert_eq!((mobile["customers"].clone(), mobile["contacts"][0]["name"].clone()), (json!([]), json!("张三")));
+    let nothing = app.get_ok("/api/v1/lookup/phone/13900000000", &w.manager).await;
+    assert_eq!((nothing["customers"].clone(), nothing["contacts"].clone()), (json!([]), json!([])));
+    let p =
+        problem(app.get("/api/v1/lookup/phone/abc", Some(&w.manager)).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error_fields(&p), [("number", "invalid_phone")]);
+    // The colleague next door does not own the customer.
+    let hidden = app.get_ok("/api/v1/lookup/phone/01088886666", &w.colleague).await;
+    assert_eq!((hidden["customers"].clone(), hidden["contacts"].clone()), (json!([]), json!([])));
+}
+
+#[tokio::test]
+async fn saved_filters_belong_to_their_user() {
+    let w = world().await;
+    let app = &w.app;
+    let f = app
+        .created("/api/v1/saved-filters", &w.manager, &json!({"name": "重点客户", "query": "?tag=重点&status=active"}))
+        .await;
+    assert_eq!(f["query"], "tag=重点&status=active");
+    let r =
+        app.post_json("/api/v1/saved-filters", Some(&w.manager), &json!({"name": "重点客户", "query": "x=1"})).await;
+    let p = problem(r, StatusCode::CONFLICT).await;
+    assert_eq!(p["errors"][0]["field"], "name");
+    app.created("/api/v1/saved-filters", &w.colleague, &json!({"name": "重点客户", "query": "tag=重点"})).await;
+    assert_eq!(names(&app.get_ok("/api/v1/saved-filters", &w.manager).await), ["重点客户"]);
+    let path = format!("/api/v1/saved-filters/{}", f["id"].as_str().unwrap());
+    problem(app.delete(&path, &w.colleague).await, StatusCode::NOT_FOUND).await;
+    assert_eq!(app.delete(&path, &w.manager).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.get_ok("/api/v1/saved-filters", &w.manager).await["items"], json!([]));
+    let r = app.post_json("/api/v1/saved-filters", Some(&w.manager), &json!({"name": ""})).await;
+    assert_eq!(error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), [("name", "required")]);
+}
+
+#[tokio::test]
+async fn bulk_assign_and_tag_check_every_id_against_the_scope() {
+    let w = world().await;
+    let app = &w.app;
+    let a = app.create_customer(&w.manager, &json!({"name": "客户甲"})).await;
+    let b = app.create_customer(&w.manager, &json!({"name": "客户乙"})).await;
+    let other = app.create_customer(&w.colleague, &json!({"name": "别人的客户"})).await;
+    let north = app.create_customer(&w.north_manager, &json!({"name": "华北客户"})).await;
+    let (a, b) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+
+    let r = app
+        .post_json(
+            "/api/v1/customers/bulk",
+            Some(&w.manager),
+            &json!({"action": "add_tag", "ids": [a, b], "tag": "年会"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["updated"], 2);
+    assert_eq!(names(&app.get_ok("/api/v1/customers?tag=年会&sort=name", &w.manager).await), ["客户乙", "客户甲"]);
+    // One id outside the caller's scope and nothing changes.
+    let r = app
+        .post_json(
+            "/api/v1/customers/bulk",
+            Some(&w.manager),
+            &json!({"action": "add_tag", "ids": [a, other["id"]], "tag": "x"}),
+        )
+        .await;
+    assert_eq!(error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), [("ids", "not_found")]);
+    assert_eq!(app.get_ok("/api/v1/customers?tag=x&count=true", &w.director).await["total"], 0);
+    // Assigning needs the assign right, and the new owner must work in the division.
+    let li = app.user_id("liming").await;
+    let assign = json!({"action": "assign", "ids": [a, b], "owner_id": li, "note": "调岗"});
+    problem(app.post_json("/api/v1/customers/bulk", Some(&w.manager), &assign).await, StatusCode::FORBIDDEN).await;
+    let r = app
+        .post_json(
+            "/api/v1/customers/bulk",
+            Some(&w.director),
+            &json!({"action": "assign", "ids": [a, north["id"]], "owner_id": li}),
+        )
+        .await;
+    assert_eq!(error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), [("ids", "not_found")]);
+    let r = app.post_json("/api/v1/customers/bulk", Some(&w.director), &assign).await;
+    assert_eq!(r.json::<Value>().await.unwrap()["updated"], 2);
+    assert_eq!(app.get_ok("/api/v1/customers?count=true", &w.manager).await["total"], 0);
+    assert_eq!(app.get_ok("/api/v1/customers?count=true", &w.colleague).await["total"], 3);
+    let history = app.get_ok(&format!("/api/v1/customers/{a}/assignments"), &w.colleague).await;
+    assert_eq!(history["items"][0]["to_owner"]["label"], "liming");
+    assert_eq!(history["items"][0]["from_owner"]["label"], "wangwei");
+    assert_eq!(history["items"][0]["note"], "调岗");
+    let r = app
+        .post_json(
+            "/api/v1/customers/bulk",
+            Some(&w.director),
+            &json!({"action": "remove_tag", "ids": [a], "tag": "年会"}),
+        )
+        .await;
+    assert_eq!(r.json::<Value>().await.unwrap()["updated"], 1);
+    let r = app.post_json("/api/v1/customers/bulk", Some(&w.director), &json!({"action": "paint", "ids": [a]})).await;
+    assert_eq!(error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), [("action", "invalid_choice")]);
+}

@@ -540,3 +540,125 @@ async fn bulk_assign_and_tag_check_every_id_against_the_scope() {
     let r = app.post_json("/api/v1/customers/bulk", Some(&w.director), &json!({"action": "paint", "ids": [a]})).await;
     assert_eq!(error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), [("action", "invalid_choice")]);
 }
+
+// ---- CUS-2, CUS-10: contacts, organisation chart, vCard ---------------------------------------
+
+#[tokio::test]
+async fn contacts_have_one_primary_and_report_within_their_customer_without_cycles() {
+    let w = world().await;
+    let app = &w.app;
+    let c = app.create_customer(&w.manager, &json!({"name": "宁波港集团"})).await;
+    let other = app.create_customer(&w.manager, &json!({"name": "舟山港"})).await;
+    let manager = &w.manager;
+    let contact = |body: Value| async move { app.created("/api/v1/contacts", manager, &body).await };
+    let boss = contact(json!({"customer_id": c["id"], "name": "陈总", "title": "总经理", "primary": true})).await;
+    assert_eq!(boss["primary"], true);
+    let buyer = contact(json!({
+        "customer_id": c["id"], "name": "刘采购", "gender": "female", "title": "采购经理", "reports_to_id": boss["id"],
+        "phone": "0574-8765 4321", "mobile": "13600000001", "email": "liu@nbport.example", "birthday": "1985-07-01"
+    }))
+    .await;
+    assert_eq!((buyer["birthday"].as_str(), buyer["gender"].as_str()), (Some("1985-07-01"), Some("female")));
+    let clerk =
+        contact(json!({"customer_id": c["id"], "name": "小王", "reports_to_id": buyer["id"], "primary": true})).await;
+    // The new primary contact takes the flag from the old one.
+    let boss_now = app.get_ok(&format!("/api/v1/contacts/{}", boss["id"].as_str().unwrap()), &w.manager).await;
+    assert_eq!((boss_now["primary"].as_bool(), boss_now["version"].as_i64()), (Some(false), Some(2)));
+    let primaries =
+        app.get_ok(&format!("/api/v1/customers/{}/contacts?primary=true", c["id"].as_str().unwrap()), &w.manager).await;
+    assert_eq!(names(&primaries), ["小王"]);
+
+    // Reporting lines stay inside the customer and never loop.
+    let boss_path = format!("/api/v1/contacts/{}", boss["id"].as_str().unwrap());
+    let r = app.patch_json(&boss_path, &w.manager, None, &json!({"reports_to_id": clerk["id"]})).await;
+    assert_eq!(
+        error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await),
+        [("reports_to_id", "reports_to_cycle")]
+    );
+    let stranger = contact(json!({"customer_id": other["id"], "name": "外人"})).await;
+    let r = app.patch_json(&boss_path, &w.manager, None, &json!({"reports_to_id": stranger["id"]})).await;
+    assert_eq!(error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), [("reports_to_id", "not_found")]);
+    let r = app
+        .post_json(
+            "/api/v1/contacts",
+            Some(&w.manager),
+            &json!({
+                "customer_id": c["id"], "name": "", "email": "not-an-email", "birthday": "1985-02-30"
+            }),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await),
+        [("name", "required"), ("email", "invalid_email"), ("birthday", "invalid_date")]
+    );
+    let r = app.patch_json(&boss_path, &w.manager, Some("\"1\""), &json!({"title": "董事长"})).await;
+    problem(r, StatusCode::PRECONDITION_FAILED).await;
+
+    let chart = app.get_ok(&format!("/api/v1/customers/{}/org-chart", c["id"].as_str().unwrap()), &w.manager).await;
+    assert_eq!(chart.as_array().unwrap().len(), 1, "{chart}");
+    assert_eq!(chart[0]["contact"]["name"], "陈总");
+    assert_eq!(chart[0]["reports"][0]["contact"]["name"], "刘采购");
+    assert_eq!(chart[0]["reports"][0]["reports"][0]["contact"]["name"], "小王");
+
+    // Deleting a manager leaves the reports without one; only directors delete.
+    let buyer_path = format!("/api/v1/contacts/{}", buyer["id"].as_str().unwrap());
+    problem(app.delete(&buyer_path, &w.manager).await, StatusCode::FORBIDDEN).await;
+    assert_eq!(app.delete(&buyer_path, &w.director).await.status(), StatusCode::NO_CONTENT);
+    let clerk_now = app.get_ok(&format!("/api/v1/contacts/{}", clerk["id"].as_str().unwrap()), &w.manager).await;
+    assert_eq!(clerk_now["reports_to_id"], Value::Null);
+    assert!(app.get_ok("/api/v1/search?q=刘采购", &w.manager).await["contacts"].as_array().unwrap().is_empty());
+    problem(app.get(&boss_path, Some(&w.colleague)).await, StatusCode::NOT_FOUND).await;
+}
+
+#[tokio::test]
+async fn a_contact_exports_as_a_vcard_with_escaped_chinese_text() {
+    let w = world().await;
+    let app = &w.app;
+    let c = app.create_customer(&w.manager, &json!({"name": "北京华为, 有限公司"})).await;
+    let zhang = app
+        .created(
+            "/api/v1/contacts",
+            &w.manager,
+            &json!({
+                "customer_id": c["id"], "name": "欧阳娜娜", "gender": "female", "title": "采购部; 经理",
+                "phone": "010-8888 6666", "mobile": "13800138000", "email": "nana@example.cn",
+                "birthday": "1990-05-17", "notes": "喜欢喝茶, 不抽烟\n周一不在"
+            }),
+        )
+        .await;
+    let r =
+        get_with(app, &format!("/api/v1/contacts/{}", zhang["id"].as_str().unwrap()), &w.manager, "text/vcard").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/vcard; charset=utf-8");
+    let card = r.text().await.unwrap();
+    let unfolded = card.replace("\r\n ", "");
+    let lines: Vec<&str> = unfolded.split("\r\n").collect();
+    assert_eq!(&lines[..2], ["BEGIN:VCARD", "VERSION:4.0"]);
+    for expected in [
+        "FN:欧阳娜娜",
+        "N:欧阳;娜娜;;;",
+        "GENDER:F",
+        "ORG:北京华为\\, 有限公司",
+        "TITLE:采购部\\; 经理",
+        "TEL;TYPE=work,voice:010-8888 6666",
+        "TEL;TYPE=cell:13800138000",
+        "EMAIL;TYPE=work:nana@example.cn",
+        "BDAY:19900517",
+        "NOTE:喜欢喝茶\\, 不抽烟\\n周一不在",
+    ] {
+        assert!(lines.contains(&expected), "{expected} in {card}");
+    }
+    assert!(card.ends_with("END:VCARD\r\n"));
+
+    app.created("/api/v1/contacts", &w.manager, &json!({"customer_id": c["id"], "name": "张三"})).await;
+    let path = format!("/api/v1/customers/{}/contacts.vcf", c["id"].as_str().unwrap());
+    let r = app.get(&path, Some(&w.manager)).await;
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''"));
+    let all = r.text().await.unwrap();
+    assert_eq!(all.matches("BEGIN:VCARD").count(), 2);
+    let same =
+        get_with(app, &format!("/api/v1/customers/{}/contacts", c["id"].as_str().unwrap()), &w.manager, "text/vcard")
+            .await;
+    assert_eq!(same.text().await.unwrap(), all);
+    problem(app.get(&path, Some(&w.colleague)).await, StatusCode::NOT_FOUND).await;
+}

@@ -662,3 +662,143 @@ async fn a_contact_exports_as_a_vcard_with_escaped_chinese_text() {
     assert_eq!(same.text().await.unwrap(), all);
     problem(app.get(&path, Some(&w.colleague)).await, StatusCode::NOT_FOUND).await;
 }
+
+// ---- CUS-3: interactions and attachments ----------------------------------------------------
+
+async fn upload(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    file_name: &str,
+    content_type: &str,
+    data: Vec<u8>,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("{path}?file_name={}", urlencode(file_name))))
+        .bearer_auth(token)
+        .header("Content-Type", content_type)
+        .body(data)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn interactions_record_visits_with_attachments_streamed_back_with_their_type() {
+    let w = world().await;
+    let app = &w.app;
+    let c = app.create_customer(&w.manager, &json!({"name": "苏州纳米所"})).await;
+    let other = app.create_customer(&w.manager, &json!({"name": "无锡物联网"})).await;
+    let contact = app.created("/api/v1/contacts", &w.manager, &json!({"customer_id": c["id"], "name": "周工"})).await;
+    let stranger =
+        app.created("/api/v1/contacts", &w.manager, &json!({"customer_id": other["id"], "name": "吴工"})).await;
+    let visit = app.dictionary_entry(&w.manager, "interaction_kind", "拜访").await;
+    let level = app.dictionary_entry(&w.manager, "customer_level", "大客户").await;
+
+    let i = app
+        .created(
+            "/api/v1/interactions",
+            &w.manager,
+            &json!({
+                "customer_id": c["id"], "occurred_at": "2026-03-02T09:30:00+08:00", "kind_id": visit,
+                "place": "苏州工业园区", "summary": "技术交流", "detail": "介绍新产品，对方有采购意向", "contact_id": contact["id"]
+            }),
+        )
+        .await;
+    assert_eq!(i["occurred_at"], "2026-03-02T01:30:00Z");
+    assert_eq!(i["kind"]["label"], "拜访");
+    assert_eq!(i["contact"], json!({"id": contact["id"], "label": "周工"}));
+    assert_eq!(i["author_name"], "wangwei");
+    app.created(
+        "/api/v1/interactions",
+        &w.manager,
+        &json!({"customer_id": c["id"], "occurred_at": "2026-03-05T15:00:00+08:00", "summary": "电话回访"}),
+    )
+    .await;
+    let r = app
+        .post_json(
+            "/api/v1/interactions",
+            Some(&w.manager),
+            &json!({"customer_id": c["id"], "occurred_at": "yesterday", "summary": "", "kind_id": level, "contact_id": stranger["id"]}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await),
+        [("occurred_at", "invalid_datetime"), ("summary", "required")]
+    );
+    let r = app
+        .post_json(
+            "/api/v1/interactions",
+            Some(&w.manager),
+            &json!({"customer_id": c["id"], "occurred_at": "2026-03-01T00:00:00Z", "summary": "x", "kind_id": level, "contact_id": stranger["id"]}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await),
+        [("kind_id", "wrong_kind"), ("contact_id", "other_customer")]
+    );
+    let list = app.get_ok(&format!("/api/v1/interactions?customer_id={}", c["id"].as_str().unwrap()), &w.manager).await;
+    let summaries: Vec<&str> =
+        list["items"].as_array().unwrap().iter().map(|i| i["summary"].as_str().unwrap()).collect();
+    assert_eq!(summaries, ["电话回访", "技术交流"]);
+    let i_path = format!("/api/v1/interactions/{}", i["id"].as_str().unwrap());
+    let r = app.patch_json(&i_path, &w.manager, Some("\"1\""), &json!({"place": null, "summary": "技术交流会"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    problem(
+        app.patch_json(&i_path, &w.manager, Some("\"1\""), &json!({"summary": "旧"})).await,
+        StatusCode::PRECONDITION_FAILED,
+    )
+    .await;
+
+    // Files go into the database and come back byte for byte with their type and name.
+    let pdf: Vec<u8> = b"%PDF-1.4\n".iter().copied().chain((0..=255u8).cycle().take(300_000)).collect();
+    let r = upload(app, &format!("{i_path}/attachments"), &w.manager, "报价单 v2.pdf", "application/pdf", pdf.clone())
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let a: Value = r.json().await.unwrap();
+    assert_eq!((a["size"].as_i64(), a["content_type"].as_str()), (Some(pdf.len() as i64), Some("application/pdf")));
+    let r = app.get(&format!("/api/v1/attachments/{}/content", a["id"].as_str().unwrap()), Some(&w.manager)).await;
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let disposition = r.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(
+        disposition.starts_with("attachment;") && disposition.contains("UTF-8''%E6%8A%A5%E4%BB%B7%E5%8D%95%20v2.pdf"),
+        "{disposition}"
+    );
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    let note = upload(
+        app,
+        &format!("/api/v1/customers/{}/attachments", c["id"].as_str().unwrap()),
+        &w.manager,
+        "纪要.txt",
+        "application/octet-stream",
+        "会议纪要".as_bytes().to_vec(),
+    )
+    .await;
+    let note: Value = note.json().await.unwrap();
+    assert_eq!(note["content_type"], "text/plain; charset=utf-8");
+    let files = app.get_ok(&format!("/api/v1/customers/{}/attachments", c["id"].as_str().unwrap()), &w.manager).await;
+    assert_eq!(files["items"].as_array().unwrap().len(), 2);
+    let of_visit = app.get_ok(&format!("{i_path}/attachments"), &w.manager).await;
+    assert_eq!(ids(&of_visit), [a["id"].as_str().unwrap()]);
+
+    let too_big = vec![0u8; 10 * 1024 * 1024 + 1];
+    let r =
+        upload(app, &format!("{i_path}/attachments"), &w.manager, "big.bin", "application/octet-stream", too_big).await;
+    assert_eq!(error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), [("file", "too_large")]);
+    let r = upload(app, &format!("{i_path}/attachments"), &w.manager, "", "text/plain", b"x".to_vec()).await;
+    assert_eq!(error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), [("file_name", "required")]);
+    let r = app.get(&format!("/api/v1/attachments/{}/content", a["id"].as_str().unwrap()), Some(&w.colleague)).await;
+    problem(r, StatusCode::NOT_FOUND).await;
+    let r = upload(app, &format!("{i_path}/attachments"), &w.colleague, "x.txt", "text/plain", b"x".to_vec()).await;
+    problem(r, StatusCode::NOT_FOUND).await;
+
+    // Deleting the interaction removes its files with it.
+    assert_eq!(app.delete(&i_path, &w.director).await.status(), StatusCode::NO_CONTENT);
+    problem(
+        app.get(&format!("/api/v1/attachments/{}", a["id"].as_str().unwrap()), Some(&w.manager)).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    app.get_ok(&format!("/api/v1/attachments/{}", note["id"].as_str().unwrap()), &w.manager).await;
+}

@@ -802,3 +802,119 @@ async fn interactions_record_visits_with_attachments_streamed_back_with_their_ty
     .await;
     app.get_ok(&format!("/api/v1/attachments/{}", note["id"].as_str().unwrap()), &w.manager).await;
 }
+
+// ---- CUS-4: orders ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn order_totals_are_exact_and_the_customer_keeps_its_last_order_date() {
+    let w = world().await;
+    let app = &w.app;
+    let c = app.create_customer(&w.manager, &json!({"name": "义乌小商品城"})).await;
+    let c_path = format!("/api/v1/customers/{}", c["id"].as_str().unwrap());
+    let admin = app.user("root", "admin", &[]).await;
+    let product = app.created("/api/v1/products", &admin, &json!({"name": "螺丝钉", "price": "0.10"})).await;
+
+    let o = app
+        .created(
+            "/api/v1/orders",
+            &w.manager,
+            &json!({
+                "customer_id": c["id"], "order_date": "2026-02-01",
+                "lines": [{"product_id": product["id"], "quantity": 3, "unit_price": "0.10"}]
+            }),
+        )
+        .await;
+    assert_eq!(o["total"], "0.30");
+    assert_eq!((o["currency"].as_str(), o["status"].as_str()), (Some("CNY"), Some("pending")));
+    assert_eq!(o["lines"][0]["description"], "螺丝钉");
+    assert_eq!((o["lines"][0]["quantity"].as_str(), o["lines"][0]["amount"].as_str()), (Some("3.00"), Some("0.30")));
+    assert!(o["number"].as_str().unwrap().starts_with("DD"));
+    assert_eq!(app.get_ok(&c_path, &w.manager).await["last_order_date"], "2026-02-01");
+
+    let big = app
+        .created(
+            "/api/v1/orders",
+            &w.manager,
+            &json!({
+                "customer_id": c["id"], "order_date": "2026-03-15", "currency": "usd", "status": "confirmed",
+                "lines": [
+                    {"description": "生产线", "quantity": "2", "unit_price": "49999999999.9999"},
+                    {"description": "安装调试", "quantity": "0.3333", "unit_price": "0.0015"}
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(big["total"], "100000000000.0003");
+    assert_eq!(big["currency"], "USD");
+    assert_eq!(app.get_ok(&c_path, &w.manager).await["last_order_date"], "2026-03-15");
+
+    // A cancelled order no longer counts as the last one; lines can be replaced.
+    let big_path = format!("/api/v1/orders/{}", big["id"].as_str().unwrap());
+    let r = app.patch_json(&big_path, &w.manager, Some("\"1\""), &json!({"status": "cancelled"})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(app.get_ok(&c_path, &w.manager).await["last_order_date"], "2026-02-01");
+    problem(
+        app.patch_json(&big_path, &w.manager, Some("\"1\""), &json!({"notes": "x"})).await,
+        StatusCode::PRECONDITION_FAILED,
+    )
+    .await;
+    let r = app
+        .patch_json(
+            &big_path,
+            &w.manager,
+            None,
+            &json!({"lines": [{"description": "改单", "quantity": "7", "unit_price": "0.01"}]}),
+        )
+        .await;
+    let changed: Value = r.json().await.unwrap();
+    assert_eq!((changed["total"].as_str(), changed["lines"].as_array().unwrap().len()), (Some("0.07"), 1));
+
+    let r = app
+        .post_json(
+            "/api/v1/orders",
+            Some(&w.manager),
+            &json!({"customer_id": c["id"], "order_date": "2026-13-01", "lines": [{"quantity": "-1", "unit_price": "abc"}, {"product_id": "0190c3a4-0000-7000-8000-000000000000", "unit_price": "1"}]}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await),
+        [
+            ("order_date", "invalid_date"),
+            ("lines[0].description", "required"),
+            ("lines[0].quantity", "negative"),
+            ("lines[0].unit_price", "not_a_number")
+        ]
+    );
+    let r = app
+        .post_json(
+            "/api/v1/orders",
+            Some(&w.manager),
+            &json!({"customer_id": c["id"], "order_date": "2026-01-01", "lines": [{"product_id": "0190c3a4-0000-7000-8000-000000000000", "unit_price": "1"}]}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await),
+        [("lines[0].product_id", "not_found")]
+    );
+    let r = app
+        .post_json(
+            "/api/v1/orders",
+            Some(&w.manager),
+            &json!({"customer_id": c["id"], "order_date": "2026-01-01", "lines": []}),
+        )
+        .await;
+    assert_eq!(error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), [("lines", "required")]);
+
+    let list =
+        app.get_ok(&format!("/api/v1/orders?customer_id={}&count=true", c["id"].as_str().unwrap()), &w.manager).await;
+    assert_eq!(list["total"], 2);
+    assert_eq!(app.get_ok("/api/v1/orders?count=true", &w.colleague).await["total"], 0);
+    // A customer with order history is merged, never deleted; nor is a product on an order.
+    let p = problem(app.delete(&c_path, &w.director).await, StatusCode::CONFLICT).await;
+    assert_eq!(p["detail"], "customer_in_use");
+    problem(
+        app.delete(&format!("/api/v1/products/{}", product["id"].as_str().unwrap()), &admin).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+}

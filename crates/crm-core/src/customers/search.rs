@@ -129,9 +129,9 @@ pub fn phone_keys(text: &str) -> Vec<String> {
     std::iter::once(digits).chain(local).collect()
 }
 
-/// The digits of a phone number as callers present it to a CTI system: separators dropped,
-/// China's country code (`+86`, `0086`) removed, an extension (`转 123`, `ext. 5`) cut off.
-/// `None` when fewer than three digits remain.
+/// The national digits of a phone number, as a CTI system presents a caller: separators
+/// dropped, China's country code (`+86`, `0086`) replaced by the trunk prefix where due, an
+/// extension (`转 123`, `ext. 5`) cut off. `None` when fewer than three digits remain.
 pub fn phone_digits(text: &str) -> Option<String> {
     let mut digits = String::new();
     for c in text.chars().map(narrow) {
@@ -143,13 +143,23 @@ pub fn phone_digits(text: &str) -> Option<String> {
         }
     }
     let plus = text.trim_start().starts_with('+') || text.trim_start().starts_with('＋');
-    let national = if let Some(rest) = digits.strip_prefix("0086") {
-        rest.to_string()
-    } else if let Some(rest) = digits.strip_prefix("86").filter(|rest| plus || rest.len() == 11) {
-        rest.to_string()
-    } else {
-        digits
+    let international =
+        digits.strip_prefix("0086").or_else(|| digits.strip_prefix("86").filter(|rest| plus || rest.len() == 11));
+    // Dialled from abroad, a landline drops its trunk prefix 0 (+86 21 … is 021 …, +86 10 … is
+    // 010 …); mobiles (11 digits from 1) and 400/800 service numbers have none.
+    let national = match international {
+        Some(rest)
+            if rest.starts_with('0')
+                || (rest.len() == 11 && rest.starts_with('1'))
+                || rest.starts_with("400")
+                || rest.starts_with("800") =>
+        {
+            rest.to_string()
+        }
+        Some(rest) => format!("0{rest}"),
+        None => digits,
     };
+
     (national.len() >= 3).then_some(national)
 }
 
@@ -203,7 +213,8 @@ mod tests {
     fn phone_numbers_normalise_to_their_national_digits() {
         assert_eq!(phone_digits("010-8888 6666").as_deref(), Some("01088886666"));
         assert_eq!(phone_digits("+86 138 0013 8000").as_deref(), Some("13800138000"));
-        assert_eq!(phone_digits("0086-21-5555-1234").as_deref(), Some("2155551234"));
+        assert_eq!(phone_digits("0086-21-5555-1234").as_deref(), Some("02155551234"));
+        assert_eq!(phone_digits("+86 10 8888 6666").as_deref(), Some("01088886666"));
         assert_eq!(phone_digits("8613800138000").as_deref(), Some("13800138000"));
         assert_eq!(phone_digits("(021) 5555-1234 转 808").as_deref(), Some("02155551234"));
         assert_eq!(phone_digits("１３８００１３８０００").as_deref(), Some("13800138000"));

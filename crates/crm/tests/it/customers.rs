@@ -918,3 +918,163 @@ async fn order_totals_are_exact_and_the_customer_keeps_its_last_order_date() {
     )
     .await;
 }
+
+// ---- CUS-7: duplicates and merge -------------------------------------------------------------
+
+#[tokio::test]
+async fn a_duplicate_customer_is_refused_with_the_matches_until_confirmed() {
+    let w = world().await;
+    let app = &w.app;
+    let first = app
+        .create_customer(
+            &w.manager,
+            &json!({"name": "Acme Trading", "phone": "021-6666 8888", "tax_number": "91310000MA1K000001", "licence_number": "310000000000001"}),
+        )
+        .await;
+    for (body, matched_on) in [
+        (json!({"name": "ACME TRADING"}), "name"),
+        (json!({"name": "阿克米", "phone": "+86 21 66668888"}), "phone"),
+        (json!({"name": "阿克米", "tax_number": "91310000MA1K000001"}), "tax_number"),
+        (json!({"name": "阿克米", "licence_number": "310000000000001"}), "licence_number"),
+    ] {
+        let r = app.post_json("/api/v1/customers", Some(&w.manager), &body).await;
+        let p = problem(r, StatusCode::CONFLICT).await;
+        assert_eq!(p["code"], "duplicate");
+        assert_eq!(
+            p["duplicates"],
+            json!([{"id": first["id"], "number": first["number"], "name": "Acme Trading", "matched_on": matched_on, "matched_fields": [matched_on]}]),
+            "{body}"
+        );
+    }
+    let r = app
+        .post_json("/api/v1/customers", Some(&w.manager), &json!({"name": "Acme Trading", "phone": "021-66668888"}))
+        .await;
+    let p = problem(r, StatusCode::CONFLICT).await;
+    assert_eq!(p["duplicates"][0]["matched_fields"], json!(["name", "phone"]));
+    // Confirmed, it is created anyway; a customer the caller cannot see is no duplicate.
+    let r = app
+        .post_json("/api/v1/customers?confirm_duplicate=true", Some(&w.manager), &json!({"name": "Acme Trading"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = app.post_json("/api/v1/customers", Some(&w.north_manager), &json!({"name": "Acme Trading"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(app.get_ok("/api/v1/customers?q=acme&count=true", &w.executive).await["total"], 3);
+}
+
+#[tokio::test]
+async fn merging_moves_every_related_record_to_the_survivor_and_removes_the_other() {
+    let w = world().await;
+    let app = &w.app;
+    let keep = app.create_customer(&w.manager, &json!({"name": "中石化华东", "tags": ["能源"]})).await;
+    let gone = app
+        .create_customer(
+            &w.manager,
+            &json!({"name": "中国石化华东分公司", "phone": "021-5000 1234", "tags": ["能源", "国企"]}),
+        )
+        .await;
+    let (keep_id, gone_id) = (keep["id"].as_str().unwrap(), gone["id"].as_str().unwrap());
+    let kept_primary = app
+        .created("/api/v1/contacts", &w.manager, &json!({"customer_id": keep_id, "name": "孙经理", "primary": true}))
+        .await;
+    let moved_primary = app
+        .created(
+            "/api/v1/contacts",
+            &w.manager,
+            &json!({"customer_id": gone_id, "name": "钱主任", "primary": true, "mobile": "13700000007"}),
+        )
+        .await;
+    let interaction = app
+        .created(
+            "/api/v1/interactions",
+            &w.manager,
+            &json!({"customer_id": gone_id, "occurred_at": "2026-01-10T10:00:00+08:00", "summary": "年度采购洽谈", "contact_id": moved_primary["id"]}),
+        )
+        .await;
+    let file = upload(
+        app,
+        &format!("/api/v1/interactions/{}/attachments", interaction["id"].as_str().unwrap()),
+        &w.manager,
+        "合同.pdf",
+        "application/pdf",
+        b"%PDF".to_vec(),
+    )
+    .await
+    .json::<Value>()
+    .await
+    .unwrap();
+    let order = app
+        .created(
+            "/api/v1/orders",
+            &w.manager,
+            &json!({"customer_id": gone_id, "order_date": "2026-01-20", "lines": [{"description": "燃料油", "quantity": "10", "unit_price": "5000"}]}),
+        )
+        .await;
+    let li = app.user_id("liming").await;
+    app.post_json(&format!("/api/v1/customers/{gone_id}/shares"), Some(&w.manager), &json!({"user_id": li})).await;
+    app.post_json(
+        &format!("/api/v1/customers/{gone_id}/assign"),
+        Some(&w.director),
+        &json!({"owner_id": app.user_id("wangwei").await}),
+    )
+    .await;
+    let wang_to_li = app
+        .post_json(&format!("/api/v1/customers/{gone_id}/assign"), Some(&w.director), &json!({"owner_id": li}))
+        .await;
+    assert_eq!(wang_to_li.status(), StatusCode::OK);
+    let back = app
+        .post_json(
+            &format!("/api/v1/customers/{gone_id}/assign"),
+            Some(&w.director),
+            &json!({"owner_id": app.user_id("wangwei").await}),
+        )
+        .await;
+    assert_eq!(back.status(), StatusCode::OK);
+
+    // Into itself is a conflict; only directors (edit and delete) merge.
+    let merge = format!("/api/v1/customers/{keep_id}/merge");
+    let p = problem(app.post_json(&merge, Some(&w.director), &json!({"from_id": keep_id})).await, StatusCode::CONFLICT)
+        .await;
+    assert_eq!(p["detail"], "merge_into_itself");
+    problem(app.post_json(&merge, Some(&w.manager), &json!({"from_id": gone_id})).await, StatusCode::FORBIDDEN).await;
+    let r = app.post_json(&merge, Some(&w.director), &json!({})).await;
+    assert_eq!(error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), [("from_id", "required")]);
+
+    let r = app.post_json(&merge, Some(&w.director), &json!({"from_id": gone_id})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let merged: Value = r.json().await.unwrap();
+    assert_eq!(merged["tags"], json!(["国企", "能源"]));
+    assert_eq!(merged["last_order_date"], "2026-01-20");
+    problem(app.get(&format!("/api/v1/customers/{gone_id}"), Some(&w.director)).await, StatusCode::NOT_FOUND).await;
+
+    let contacts = app.get_ok(&format!("/api/v1/customers/{keep_id}/contacts?sort=name"), &w.manager).await;
+    assert_eq!(names(&contacts), ["孙经理", "钱主任"]);
+    let primaries = app.get_ok(&format!("/api/v1/customers/{keep_id}/contacts?primary=true"), &w.manager).await;
+    assert_eq!(ids(&primaries), [kept_primary["id"].as_str().unwrap()]);
+    let moved = app.get_ok(&format!("/api/v1/interactions/{}", interaction["id"].as_str().unwrap()), &w.manager).await;
+    assert_eq!((moved["customer_id"].as_str(), moved["contact"]["label"].as_str()), (Some(keep_id), Some("钱主任")));
+    let moved = app.get_ok(&format!("/api/v1/attachments/{}", file["id"].as_str().unwrap()), &w.manager).await;
+    assert_eq!(moved["customer_id"], keep_id);
+    let moved = app.get_ok(&format!("/api/v1/orders/{}", order["id"].as_str().unwrap()), &w.manager).await;
+    assert_eq!((moved["customer_id"].as_str(), moved["customer_name"].as_str()), (Some(keep_id), Some("中石化华东")));
+    let history = app.get_ok(&format!("/api/v1/customers/{keep_id}/assignments"), &w.manager).await;
+    assert_eq!(history["items"].as_array().unwrap().len(), 2);
+    let shares = app.get_ok(&format!("/api/v1/customers/{keep_id}/shares"), &w.manager).await;
+    assert_eq!(shares[0]["user"]["id"], li);
+    // The moved contact's phone and name are found under the survivor; the merged name is not.
+    let lookup = app.get_ok("/api/v1/lookup/phone/13700000007", &w.manager).await;
+    assert_eq!(lookup["contacts"][0]["customer_id"], keep_id);
+    assert_eq!(names(&app.get_ok("/api/v1/customers?q=钱主任", &w.manager).await), ["中石化华东"]);
+    assert!(app.get_ok("/api/v1/customers?q=分公司", &w.manager).await["items"].as_array().unwrap().is_empty());
+    assert!(
+        app.get_ok("/api/v1/lookup/phone/02150001234", &w.manager).await["customers"].as_array().unwrap().is_empty()
+    );
+
+    let log = app.get_ok(&format!("/api/v1/customers/{keep_id}/audit-log"), &w.manager).await;
+    assert_eq!(log["items"][0]["action"], "merge");
+    assert_eq!(log["items"][0]["new_values"]["merged_from"]["id"], gone_id);
+    assert_eq!(log["items"][0]["new_values"]["moved"]["orders"], 1);
+    let admin = app.user("auditor", "admin", &[]).await;
+    let gone_log = app.get_ok(&format!("/api/v1/audit-log?entity=customers&entity_id={gone_id}"), &admin).await;
+    assert_eq!(gone_log["items"][0]["action"], "merged_into");
+    assert_eq!(gone_log["items"][0]["old_values"]["name"], "中国石化华东分公司");
+}

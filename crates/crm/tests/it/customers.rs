@@ -1078,3 +1078,114 @@ async fn merging_moves_every_related_record_to_the_survivor_and_removes_the_othe
     assert_eq!(gone_log["items"][0]["action"], "merged_into");
     assert_eq!(gone_log["items"][0]["old_values"]["name"], "中国石化华东分公司");
 }
+
+// ---- CUS-8: assign and share ----------------------------------------------------------------
+
+#[tokio::test]
+async fn assigning_a_customer_keeps_its_history_and_needs_the_assign_right() {
+    let w = world().await;
+    let app = &w.app;
+    let c = app.create_customer(&w.manager, &json!({"name": "青岛啤酒"})).await;
+    let path = format!("/api/v1/customers/{}", c["id"].as_str().unwrap());
+    app.created(
+        "/api/v1/interactions",
+        &w.manager,
+        &json!({"customer_id": c["id"], "occurred_at": "2026-02-01T10:00:00+08:00", "summary": "初次拜访"}),
+    )
+    .await;
+    let li = app.user_id("liming").await;
+    let zhao = app.user_id("zhaolei").await;
+    problem(
+        app.post_json(&format!("{path}/assign"), Some(&w.manager), &json!({"owner_id": li})).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let r = app.post_json(&format!("{path}/assign"), Some(&w.director), &json!({"owner_id": zhao})).await;
+    assert_eq!(error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), [("owner_id", "not_in_division")]);
+    let r = app.post_json(&format!("{path}/assign"), Some(&w.director), &json!({"note": "x"})).await;
+    assert_eq!(error_fields(&problem(r, StatusCode::UNPROCESSABLE_ENTITY).await), [("owner_id", "required")]);
+
+    let r = app
+        .post_json(&format!("{path}/assign"), Some(&w.director), &json!({"owner_id": li, "note": "王伟离职交接"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let assigned: Value = r.json().await.unwrap();
+    assert_eq!(
+        (assigned["owner_id"].as_str(), assigned["owner"]["label"].as_str()),
+        (Some(li.as_str()), Some("liming"))
+    );
+    // The new owner sees the customer with its history; the old one no longer does.
+    problem(app.get(&path, Some(&w.manager)).await, StatusCode::NOT_FOUND).await;
+    let overview = app.get_ok(&format!("{path}/overview"), &w.colleague).await;
+    assert_eq!(overview["interactions"]["items"][0]["summary"], "初次拜访");
+    let history = app.get_ok(&format!("{path}/assignments"), &w.colleague).await;
+    assert_eq!(history["items"][0]["note"], "王伟离职交接");
+    assert_eq!(history["items"][0]["assigned_by_name"], "dongfang");
+    let log = app.get_ok(&format!("{path}/audit-log"), &w.colleague).await;
+    assert_eq!(log["items"][0]["action"], "assign");
+    assert_eq!(log["items"][0]["new_values"]["owner_id"], li);
+    // The executive may assign across divisions too.
+    let r = app
+        .post_json(&format!("{path}/assign"), Some(&w.executive), &json!({"owner_id": app.user_id("wangwei").await}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+// ---- CUS-5: the 360 view ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_360_overview_shows_every_section_newest_first_with_links_to_page_them() {
+    let w = world().await;
+    let app = &w.app;
+    let c = app.create_customer(&w.manager, &json!({"name": "格力电器"})).await;
+    let id = c["id"].as_str().unwrap();
+    for n in 1..=12 {
+        app.created(
+            "/api/v1/interactions",
+            &w.manager,
+            &json!({"customer_id": id, "occurred_at": format!("2026-01-{n:02}T09:00:00+08:00"), "summary": format!("第{n}次拜访")}),
+        )
+        .await;
+    }
+    app.created("/api/v1/contacts", &w.manager, &json!({"customer_id": id, "name": "董明珠"})).await;
+    app.created(
+        "/api/v1/orders",
+        &w.manager,
+        &json!({"customer_id": id, "order_date": "2026-01-05", "lines": [{"description": "空调", "quantity": "100", "unit_price": "2999"}]}),
+    )
+    .await;
+    upload(
+        app,
+        &format!("/api/v1/customers/{id}/attachments"),
+        &w.manager,
+        "资质.png",
+        "image/png",
+        vec![137, 80, 78, 71],
+    )
+    .await;
+    app.patch_json(&format!("/api/v1/customers/{id}"), &w.manager, None, &json!({"status": "active"})).await;
+
+    let o = app.get_ok(&format!("/api/v1/customers/{id}/overview"), &w.manager).await;
+    assert_eq!(o["customer"]["status"], "active");
+    assert_eq!(o["contacts"]["items"][0]["name"], "董明珠");
+    let visits = o["interactions"]["items"].as_array().unwrap();
+    assert_eq!((visits.len(), visits[0]["summary"].as_str()), (10, Some("第12次拜访")));
+    let next = o["interactions"]["next_cursor"].as_str().unwrap();
+    let href = o["interactions"]["href"].as_str().unwrap();
+    let rest = app.get_ok(&format!("{href}&limit=10&cursor={next}"), &w.manager).await;
+    let summaries: Vec<&str> =
+        rest["items"].as_array().unwrap().iter().map(|i| i["summary"].as_str().unwrap()).collect();
+    assert_eq!(summaries, ["第2次拜访", "第1次拜访"]);
+    assert_eq!(o["orders"]["items"][0]["total"], "299900.00");
+    assert_eq!(o["attachments"]["items"][0]["file_name"], "资质.png");
+    let actions: Vec<&str> =
+        o["audit"]["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["update", "create"]);
+    assert_eq!(o["assignments"]["items"], json!([]));
+    for section in ["contacts", "interactions", "orders", "attachments", "assignments", "audit"] {
+        let href = o[section]["href"].as_str().unwrap();
+        app.get_ok(href, &w.manager).await;
+    }
+    problem(app.get(&format!("/api/v1/customers/{id}/overview"), Some(&w.north_manager)).await, StatusCode::NOT_FOUND)
+        .await;
+}

@@ -37,7 +37,9 @@ pub fn push_tokens_match(backend: Backend, sql: &mut Sql, alias: &str, tokens: &
             // Each token quoted as an FTS5 string: tokens hold no quotes, and quoting keeps
             // words such as `or` and `not` from being read as operators.
             let query: Vec<String> = tokens.iter().map(|t| format!("\"{}\"", t.replace('"', ""))).collect();
-            sql.push(" AND ").push(alias).push(".doc_id IN (SELECT rowid FROM customer_search_fts WHERE customer_search_fts MATCH ");
+            sql.push(" AND ")
+                .push(alias)
+                .push(".doc_id IN (SELECT rowid FROM customer_search_fts WHERE customer_search_fts MATCH ");
             sql.bind(query.join(" ")).push(")");
         }
         Backend::Postgres => {

@@ -13,3 +13,4 @@ mod import_export;
 mod jobs;
 mod schema;
 mod web;
+mod web_customers;

@@ -12,18 +12,18 @@ use crm_core::listing::ListRequest;
 use crate::helpers::{PASSWORD, TestApp};
 
 /// One browser: its own cookies, redirects followed like a browser does.
-struct Browser {
-    client: Client,
+pub struct Browser {
+    pub client: Client,
     base: String,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Self {
+    pub fn new(app: &TestApp) -> Self {
         Self::with(app, Client::builder().cookie_store(true))
     }
 
     /// A browser that stops at redirects, to look at them.
-    fn stopping_at_redirects(app: &TestApp) -> Self {
+    pub fn stopping_at_redirects(app: &TestApp) -> Self {
         Self::with(app, Client::builder().cookie_store(true).redirect(Policy::none()))
     }
 
@@ -31,22 +31,22 @@ impl Browser {
         Self { client: builder.build().unwrap(), base: app.address.clone() }
     }
 
-    async fn get(&self, path: &str) -> Response {
+    pub async fn get(&self, path: &str) -> Response {
         self.client.get(format!("{}{path}", self.base)).send().await.unwrap()
     }
 
-    async fn get_text(&self, path: &str) -> String {
+    pub async fn get_text(&self, path: &str) -> String {
         let r = self.get(path).await;
         assert_eq!(r.status(), StatusCode::OK, "GET {path}");
         r.text().await.unwrap()
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
         self.client.post(format!("{}{path}", self.base)).form(form).send().await.unwrap()
     }
 
     /// Signs in through the form and returns the CSRF token of the pages that follow.
-    async fn sign_in(&self, username: &str) -> String {
+    pub async fn sign_in(&self, username: &str) -> String {
         let page = self.get_text("/login").await;
         let r = self
             .post("/login", &[("csrf", &csrf_of(&page)), ("username", username), ("password", PASSWORD), ("next", "")])
@@ -57,7 +57,7 @@ impl Browser {
 }
 
 /// The CSRF token of the first form of a page.
-fn csrf_of(html: &str) -> String {
+pub fn csrf_of(html: &str) -> String {
     let start = html.find(r#"name="csrf" value=""#).expect("a form with a CSRF token") + r#"name="csrf" value=""#.len();
     html[start..].split('"').next().unwrap().to_string()
 }

@@ -2,11 +2,11 @@
 //! form is re-rendered with (the user's input and a message beside each bad field).
 
 use axum::Form;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crm_core::Error;
+use crm_core::{Error, FieldError};
 
 use super::session::WebUser;
 use crate::http::AppState;
@@ -32,6 +32,28 @@ impl FormData {
     /// Every value of a repeated field (a group of checkboxes).
     pub fn all(&self, name: &str) -> Vec<String> {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty()).collect()
+    }
+
+    /// Every value of a field that repeats once per row (order lines), blanks included, so
+    /// that the columns of a row stay together.
+    pub fn each(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// A record chosen in a select: blank is none; anything but an id is a field error.
+    pub fn id(&self, name: &str) -> Result<Option<uuid::Uuid>, FieldError> {
+        match self.get(name).trim() {
+            "" => Ok(None),
+            text => uuid::Uuid::parse_str(text).map(Some).map_err(|_| FieldError::new(name, "invalid_id")),
+        }
+    }
+
+    /// A whole number typed or chosen: blank is none.
+    pub fn number(&self, name: &str) -> Result<Option<i64>, FieldError> {
+        match self.get(name).trim() {
+            "" => Ok(None),
+            text => text.parse().map(Some).map_err(|_| FieldError::new(name, "not_a_number")),
+        }
     }
 
     /// The hidden `version` field of an edit form; a mangled one can never match (stale).
@@ -76,6 +98,78 @@ impl FromRequest<AppState> for Posted {
         Ok(Posted { user, form })
     }
 }
+
+/// A file as the browser sent it.
+pub struct Upload {
+    pub file_name: String,
+    pub content_type: Option<String>,
+    pub data: Vec<u8>,
+}
+
+/// A form with a file (`multipart/form-data`) posted by a signed-in user whose CSRF token
+/// matched. The token is the form's first field, so it is checked even when the file is
+/// too large to read.
+pub struct PostedFile {
+    pub user: WebUser,
+    pub form: FormData,
+    /// `None` when no file was chosen; a field error when it could not be read whole.
+    pub file: Option<Result<Upload, FieldError>>,
+}
+
+impl FromRequest<AppState> for PostedFile {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let user = WebUser::from_request_parts(&mut parts, state).await?;
+        let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()).into_response())?;
+        let mut form = FormData::default();
+        let mut file = None;
+        let unreadable = || FieldError::with_param("file", "too_large", format!("{} MiB", MAX_UPLOAD_BYTES >> 20));
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(_) => {
+                    file = Some(Err(unreadable()));
+                    break;
+                }
+            };
+            let name = field.name().unwrap_or_default().to_string();
+            if field.file_name().is_some() {
+                let file_name = field.file_name().unwrap_or_default().to_string();
+                let content_type = field.content_type().map(str::to_string);
+                file = match field.bytes().await {
+                    // A file input left empty still sends a part without a name or bytes.
+                    Ok(data) if data.is_empty() && file_name.is_empty() => None,
+                    Ok(data) => Some(Ok(Upload { file_name, content_type, data: data.to_vec() })),
+                    Err(_) => Some(Err(unreadable())),
+                };
+                if matches!(file, Some(Err(_))) {
+                    break;
+                }
+            } else {
+                match field.text().await {
+                    Ok(value) => form.0.push((name, value)),
+                    Err(_) => {
+                        file = Some(Err(unreadable()));
+                        break;
+                    }
+                }
+            }
+        }
+        if !same_secret(form.get("csrf"), &user.csrf) {
+            return Err(csrf_refused(user.lang));
+        }
+        Ok(PostedFile { user, form, file })
+    }
+}
+
+/// The largest body a form with a file may have: the largest attachment and room for the
+/// other fields.
+pub const MAX_UPLOAD_BYTES: usize = crm_core::customers::MAX_ATTACHMENT_BYTES + (1 << 20);
 
 /// A form posted before signing in (sign-in, first-run setup), checked against the
 /// `crm_form` cookie set with the page: a double-submit token, since there is no session yet.

@@ -58,10 +58,14 @@ pub struct Layout {
     pub here: String,
     pub flash: Option<Flash>,
     pub tz: Tz,
+    /// Labels are first looked up as `field-<fields>-<name>`, so that one page can call a
+    /// customer's `name` 客户名称 and a contact's 姓名.
+    pub fields: Option<&'static str>,
 }
 
 /// The navigation: (path, label key, the module whose view right shows it).
-const NAV: [(&str, &str, Module); 8] = [
+const NAV: [(&str, &str, Module); 9] = [
+    ("/customers", "nav-customers", Module::Customers),
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
     ("/products", "nav-products", Module::Products),
@@ -109,12 +113,27 @@ impl Layout {
             here: user.here.clone(),
             flash,
             tz: time_zone(&user.actor.time_zone),
+            fields: None,
         }
+    }
+
+    /// The same frame with labels of one kind of record (see `fields`).
+    pub fn with_fields(self, fields: &'static str) -> Self {
+        Self { fields: Some(fields), ..self }
     }
 
     /// The frame of a page shown before sign-in.
     pub fn public(lang: Lang, title: String, csrf: String, here: &str) -> Self {
-        Self { lang, title, signed: None, csrf, here: here.to_string(), flash: None, tz: DEFAULT_TIME_ZONE }
+        Self {
+            lang,
+            title,
+            signed: None,
+            csrf,
+            here: here.to_string(),
+            flash: None,
+            tz: DEFAULT_TIME_ZONE,
+            fields: None,
+        }
     }
 
     pub fn t(&self, key: &str) -> String {
@@ -135,9 +154,24 @@ impl Layout {
         self.signed.as_ref().map_or("", |s| s.username.as_str())
     }
 
-    /// A field's label, from `field-<name>`.
+    /// A field's label, from `field-<name>`; a field of a row of a list (`lines[2].quantity`)
+    /// is named with its row number.
     pub fn label(&self, field: &str) -> String {
-        self.lang.t(&format!("field-{}", field.replace('_', "-")))
+        if let Some((_, rest)) = field.split_once('[')
+            && let Some((index, name)) = rest.split_once("].")
+            && let Ok(index) = index.parse::<usize>()
+        {
+            return format!("{} {}", self.t_with("row-number", "n", index + 1), self.label(name));
+        }
+        let name = field.replace('_', "-");
+        if let Some(fields) = self.fields {
+            let key = format!("field-{fields}-{name}");
+            let text = self.lang.t(&key);
+            if text != key {
+                return text;
+            }
+        }
+        self.lang.t(&format!("field-{name}"))
     }
 
     /// A time in the user's time zone, to the minute.
@@ -156,7 +190,12 @@ impl Layout {
 
     /// An amount of money with its currency, digits grouped: `12,800.00 CNY`.
     pub fn amount(&self, units: &i64, currency: &str) -> String {
-        format!("{} {currency}", group_thousands(&money::format_units(*units)))
+        format!("{} {currency}", self.money(units))
+    }
+
+    /// An amount of money whose unit is said elsewhere: `12,800.00`.
+    pub fn money(&self, units: &i64) -> String {
+        group_thousands(&money::format_units(*units))
     }
 
     /// A quantity without trailing zeros: `120`, `2.5`.
@@ -251,6 +290,13 @@ impl Choice {
     }
 }
 
+/// Options of a select under a heading (`<optgroup>`), e.g. the cities of a province.
+#[derive(Debug, Clone)]
+pub struct ChoiceGroup {
+    pub label: String,
+    pub choices: Vec<Choice>,
+}
+
 /// Headers of every page: pages depend on who asks, so none is cached; only this site's
 /// own files run, and no other site may frame a page (its forms could be clicked unseen).
 pub const PAGE_HEADERS: [(header::HeaderName, &str); 4] = [
@@ -278,10 +324,12 @@ pub fn invalid(page: &impl Template) -> Result<Response, AppError> {
     render(StatusCode::UNPROCESSABLE_ENTITY, page)
 }
 
-/// Redirect after a successful POST, with a flash code for the next page.
+/// Redirect after a successful POST, with a flash code for the next page; a `#section` of
+/// the path stays at the end.
 pub fn see_other(path: &str, flash: &str) -> Response {
+    let (path, fragment) = path.split_once('#').map_or((path, String::new()), |(p, f)| (p, format!("#{f}")));
     let sep = if path.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{path}{sep}flash={flash}")).into_response()
+    Redirect::to(&format!("{path}{sep}flash={flash}{fragment}")).into_response()
 }
 
 /// After a delete: back to the list, or to the record with the reason it stays (still in
@@ -322,6 +370,20 @@ mod tests {
         assert_eq!(l.amount(&-10_000_000_000, "USD"), "-1,000,000.00 USD");
         assert_eq!(l.quantity(&1_200_000), "120");
         assert_eq!(l.quantity(&25_000), "2.5");
+    }
+
+    #[test]
+    fn the_flash_goes_before_the_section_of_a_redirect() {
+        let r = see_other("/customers/1#contacts", "saved");
+        assert_eq!(r.headers()[header::LOCATION], "/customers/1?flash=saved#contacts");
+        let r = see_other("/customers?q=a", "saved");
+        assert_eq!(r.headers()[header::LOCATION], "/customers?q=a&flash=saved");
+    }
+
+    #[test]
+    fn fields_of_rows_are_named_with_their_row_number() {
+        let l = Layout::public(Lang::En, String::new(), String::new(), "/");
+        assert_eq!(l.label("lines[1].quantity"), format!("{} {}", l.t_with("row-number", "n", 2), l.label("quantity")));
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod access;
 mod account;
 mod assets;
 mod base_data;
+mod customers;
 mod forms;
 mod home;
 mod layout;
@@ -12,6 +13,7 @@ mod session;
 
 use askama::Template;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +22,7 @@ use crm_core::Error;
 
 use self::access::{audit, divisions, roles, users};
 use self::base_data::{dictionary, inventory, numbering, products};
+use self::customers::{contacts, edit as customer, interactions, list as customer_list, orders, overview};
 use self::layout::{Choice, Layout};
 use crate::http::AppState;
 use crate::http::error::AppError;
@@ -72,6 +75,38 @@ pub fn routes() -> Router<AppState> {
         .route("/divisions/{id}", get(divisions::edit).post(divisions::update))
         .route("/divisions/{id}/delete", post(divisions::delete))
         .route("/audit", get(audit::list))
+        .route("/customers", get(customer_list::list).post(customer::create))
+        .route("/customers/new", get(customer::new))
+        .route("/customers/bulk", post(customer_list::bulk))
+        .route("/customers/export", get(customer_list::export))
+        .route("/customers/filters", post(customer_list::save_filter))
+        .route("/customers/filters/{id}/delete", post(customer_list::delete_filter))
+        .route("/customers/{id}", get(overview::show).post(customer::update))
+        .route("/customers/{id}/edit", get(customer::edit))
+        .route("/customers/{id}/delete", post(customer::delete))
+        .route("/customers/{id}/assign", post(overview::assign))
+        .route("/customers/{id}/share", post(overview::share))
+        .route("/customers/{id}/unshare", post(overview::unshare))
+        .route("/customers/{id}/merge", get(overview::merge_form).post(overview::merge))
+        .route(
+            "/customers/{id}/attachments",
+            post(overview::upload).layer(DefaultBodyLimit::max(forms::MAX_UPLOAD_BYTES)),
+        )
+        .route("/customers/{id}/contacts.vcf", get(overview::vcards))
+        .route("/customers/{id}/contacts", post(contacts::create))
+        .route("/customers/{id}/contacts/new", get(contacts::new))
+        .route("/contacts/{id}", get(contacts::edit).post(contacts::update))
+        .route("/contacts/{id}/delete", post(contacts::delete))
+        .route("/contacts/{id}/vcard", get(contacts::vcard))
+        .route("/customers/{id}/interactions", post(interactions::create))
+        .route("/customers/{id}/interactions/new", get(interactions::new))
+        .route("/interactions/{id}", get(interactions::edit).post(interactions::update))
+        .route("/interactions/{id}/delete", post(interactions::delete))
+        .route("/attachments/{id}", get(overview::download))
+        .route("/customers/{id}/orders", post(orders::create))
+        .route("/customers/{id}/orders/new", get(orders::new))
+        .route("/orders/{id}", get(orders::edit).post(orders::update))
+        .route("/orders/{id}/delete", post(orders::delete))
         .route("/dictionary", get(dictionary::list).post(dictionary::create))
         .route("/dictionary/new", get(dictionary::new))
         .route("/dictionary/{id}", get(dictionary::edit).post(dictionary::update))

@@ -17,8 +17,20 @@ use crate::http::web::session::WebUser;
 use crate::i18n::Lang;
 
 /// Record types written to the log, as their API resource names.
-const ENTITIES: [&str; 7] =
-    ["users", "roles", "divisions", "dictionary-entries", "number-sequences", "products", "inventory"];
+const ENTITIES: [&str; 12] = [
+    "users",
+    "roles",
+    "divisions",
+    "dictionary-entries",
+    "number-sequences",
+    "products",
+    "inventory",
+    "customers",
+    "contacts",
+    "interactions",
+    "attachments",
+    "orders",
+];
 
 pub struct Change {
     pub field: String,
@@ -47,9 +59,13 @@ struct ListPage {
 }
 
 /// A logged value as a person reads it: text without quotes, lists joined, nothing as a dash,
-/// division ids by name.
+/// division ids by name, a linked record by its label.
 fn readable(lang: Lang, names: &[Choice], value: Option<&Value>) -> String {
     match value {
+        Some(Value::Object(record)) => match record.get("label").or_else(|| record.get("name")) {
+            Some(label) => readable(lang, names, Some(label)),
+            None => Value::Object(record.clone()).to_string(),
+        },
         None | Some(Value::Null) => "—".into(),
         Some(Value::String(s)) if s.is_empty() => "—".into(),
         Some(Value::String(s)) => names.iter().find(|c| c.value == *s).map_or_else(|| s.clone(), |c| c.label.clone()),
@@ -67,8 +83,13 @@ fn changes(lang: Lang, names: &[Choice], entry: &AuditEntry) -> Vec<Change> {
     let old = entry.old_values.as_ref().and_then(Value::as_object).unwrap_or(&empty);
     let new = entry.new_values.as_ref().and_then(Value::as_object).unwrap_or(&empty);
     let fields = new.keys().chain(old.keys().filter(|k| !new.contains_key(*k)));
+    let blank = |v: Option<&Value>| readable(lang, names, v) == "—";
+    // A linked record is logged as its id and as itself with a label: the label says it.
+    let shown_by_label = |f: &str| f.strip_suffix("_id").is_some_and(|r| new.contains_key(r) || old.contains_key(r));
     fields
-        .filter(|f| *f != "id")
+        .filter(|f| *f != "id" && !shown_by_label(f))
+        // What a new record leaves empty is no change worth a line.
+        .filter(|f| entry.old_values.is_some() || !blank(new.get(*f)))
         .map(|f| Change {
             field: t_or(lang, &format!("field-{}", f.replace('_', "-")), f),
             old: readable(lang, names, old.get(f)),
@@ -79,6 +100,26 @@ fn changes(lang: Lang, names: &[Choice], entry: &AuditEntry) -> Vec<Change> {
 
 fn entity_label(lang: Lang, entity: &str) -> String {
     t_or(lang, &format!("entity-{entity}"), entity)
+}
+
+/// Log entries as the audit pages show them; the customer page shows its trail the same way.
+pub async fn rows(state: &AppState, web: &WebUser, entries: Vec<AuditEntry>) -> Result<Vec<Row>, AppError> {
+    let lang = web.lang;
+    let names = match access::list_divisions(&state.db, &web.actor, &everything()).await {
+        Ok(page) => page.items.into_iter().map(|d| Choice::new(d.id.to_string(), d.name)).collect(),
+        Err(crm_core::Error::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(entries
+        .into_iter()
+        .map(|entry| Row {
+            entity: entity_label(lang, &entry.entity),
+            action: t_or(lang, &format!("audit-action-{}", entry.action.replace('_', "-")), &entry.action),
+            changes: changes(lang, &names, &entry),
+            short_id: entry.entity_id.simple().to_string().chars().skip(24).collect(),
+            entry,
+        })
+        .collect())
 }
 
 pub async fn list(
@@ -93,25 +134,9 @@ pub async fn list(
     let filters = [("entity", entity), ("entity_id", entity_id)];
     let page = access::list_audit(&state.db, &web.actor, &list_request("", cursor, &filters)?).await?;
     let lang = web.lang;
-    let names = match access::list_divisions(&state.db, &web.actor, &everything()).await {
-        Ok(page) => page.items.into_iter().map(|d| Choice::new(d.id.to_string(), d.name)).collect(),
-        Err(crm_core::Error::Forbidden(_)) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    let rows = page
-        .items
-        .into_iter()
-        .map(|entry| Row {
-            entity: entity_label(lang, &entry.entity),
-            action: t_or(lang, &format!("audit-action-{}", entry.action.replace('_', "-")), &entry.action),
-            changes: changes(lang, &names, &entry),
-            short_id: entry.entity_id.simple().to_string().chars().skip(24).collect(),
-            entry,
-        })
-        .collect();
     layout::ok(&ListPage {
         l: Layout::new(&web, "audit-title"),
-        rows,
+        rows: rows(&state, &web, page.items).await?,
         entities: ENTITIES.iter().map(|e| Choice::new(*e, entity_label(lang, e))).collect(),
         entity: entity.to_string(),
         entity_id: entity_id.to_string(),
@@ -152,5 +177,26 @@ mod tests {
         assert!(rows.iter().any(|c| c.old == "manager" && c.new == "manager, director"));
         assert!(rows.iter().any(|c| c.old == "—" && c.new == "张三"));
         assert!(rows.iter().any(|c| c.new == "华东"), "divisions by name");
+    }
+
+    #[test]
+    fn a_new_record_shows_what_it_has_and_linked_records_by_label() {
+        let entry = AuditEntry {
+            id: uuid::Uuid::now_v7(),
+            at: chrono::Utc::now(),
+            actor_id: None,
+            actor_name: "wang".into(),
+            entity: "customers".into(),
+            entity_id: uuid::Uuid::now_v7(),
+            action: "create".into(),
+            division_id: None,
+            old_values: None,
+            new_values: Some(json!({
+                "name": "华为", "fax": null, "level_id": "01a2", "level": {"id": "01a2", "label": "大客户"}, "tags": []
+            })),
+        };
+        let rows = changes(Lang::En, &[], &entry);
+        let shown: Vec<_> = rows.iter().map(|c| c.new.as_str()).collect();
+        assert_eq!(shown, ["华为", "大客户"]);
     }
 }

@@ -91,11 +91,17 @@ fn changes(lang: Lang, names: &[Choice], entry: &AuditEntry) -> Vec<Change> {
         // What a new record leaves empty is no change worth a line.
         .filter(|f| entry.old_values.is_some() || !blank(new.get(*f)))
         .map(|f| Change {
-            field: t_or(lang, &format!("field-{}", f.replace('_', "-")), f),
+            field: label(lang, f, new.contains_key(&format!("{f}_id")) || old.contains_key(&format!("{f}_id"))),
             old: readable(lang, names, old.get(f)),
             new: readable(lang, names, new.get(f)),
         })
         .collect()
+}
+
+/// A field's label; a linked record (`level`, logged beside `level_id`) is named like its id field.
+fn label(lang: Lang, field: &str, linked: bool) -> String {
+    let name = if linked { format!("{field}_id") } else { field.to_string() };
+    t_or(lang, &format!("field-{}", name.replace('_', "-")), field)
 }
 
 fn entity_label(lang: Lang, entity: &str) -> String {
@@ -198,5 +204,6 @@ mod tests {
         let rows = changes(Lang::En, &[], &entry);
         let shown: Vec<_> = rows.iter().map(|c| c.new.as_str()).collect();
         assert_eq!(shown, ["华为", "大客户"]);
+        assert_eq!(rows[1].field, Lang::En.t("field-level-id"));
     }
 }

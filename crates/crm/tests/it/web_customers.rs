@@ -465,3 +465,23 @@ async fn users_without_the_customers_right_see_no_customers() {
     assert!(!browser.get_text("/").await.contains(r#"href="/customers""#));
     assert_eq!(browser.get("/customers").await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn each_section_of_the_360_page_pages_on_its_own() {
+    let w = world().await;
+    let app = &w.app;
+    let c = app.create_customer(&w.manager, &json!({"name": "杭州娃哈哈集团"})).await;
+    for n in 1..=12 {
+        let body = json!({"customer_id": id(&c), "name": format!("联系人{n:02}")});
+        app.created("/api/v1/contacts", &w.manager, &body).await;
+    }
+    let (browser, _) = signed_in(app, "wangwei").await;
+    let page = browser.get_text(&format!("/customers/{}", id(&c))).await;
+    assert!(page.contains("联系人12") && !page.contains("联系人02"), "newest first, ten of them");
+    let at = page.find("?contacts=").expect("a link to the next contacts");
+    let start = page[..at].rfind('"').unwrap() + 1;
+    let next = &page[start..at + page[at..].find('"').unwrap()];
+    assert!(next.ends_with("#contacts"), "{next}");
+    let rest = browser.get_text(&next.replace("&#38;", "&")).await;
+    assert!(rest.contains("联系人02") && rest.contains("联系人01") && !rest.contains("联系人12"), "{rest}");
+}

@@ -74,9 +74,25 @@ pub async fn find<'c, E>(conn: E, spec: &ListSpec, scope: &Scope, id: uuid::Uuid
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
+    find_where(conn, spec, scope, &Sql::default(), id).await
+}
+
+/// `find` with further conditions (starting with ` AND `), as `list` takes them: for records
+/// whose scope is not a column of their own, such as a contact's through its customer.
+pub async fn find_where<'c, E>(
+    conn: E,
+    spec: &ListSpec,
+    scope: &Scope,
+    extra: &Sql,
+    id: uuid::Uuid,
+) -> Result<AnyRow, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let mut sql = Sql::new("SELECT ");
     sql.push(spec.columns).push(" FROM ").push(spec.from).push(" WHERE ").push(spec.id).push(" = ").bind(id);
     spec.push_scope(&mut sql, scope);
+    sql.append(extra);
     sql.query().fetch_optional(conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)
 }
 
@@ -142,9 +158,10 @@ pub async fn list(
             (SortValue::Text(t), Kind::Text) => Arg::Text(t.clone()),
             _ => return Err(StoreError::Invalid(FieldError::new("cursor", "invalid"))),
         };
-        sql.push(" AND (").push(sort_expr).push(" ").push(op).push(" ").bind(value.clone());
-        sql.push(" OR (").push(sort_expr).push(" = ").bind(value).push(" AND ").push(spec.id).push(" ").push(op);
-        sql.push(" ").bind(cursor.id.clone()).push("))");
+        // A row value, not `a < x OR (a = x AND id < y)`: both databases turn it into an index
+        // range, so a later page starts where the previous one ended instead of scanning to it.
+        sql.push(" AND (").push(sort_expr).push(", ").push(spec.id).push(") ").push(op).push(" (").bind(value);
+        sql.push(", ").bind(cursor.id.clone()).push(")");
     }
     let dir = if sort.descending { " DESC" } else { " ASC" };
     sql.push(" ORDER BY ").push(sort_expr).push(dir).push(", ").push(spec.id).push(dir);

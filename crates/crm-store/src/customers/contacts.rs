@@ -8,11 +8,11 @@ use crm_core::customers::{Contact, ContactPatch, Gender, NewContact};
 use crm_core::listing::{ListRequest, Page};
 use crm_core::store::StoreError;
 
-use super::customer::{division_of, push_customer_scope};
+use super::customer::{division_of, push_customer_scope, scoped};
 use super::index::{self, Entity};
 use crate::Db;
 use crate::audit::{self, Change};
-use crate::listing::{Kind, ListSpec, list as list_rows};
+use crate::listing::{Kind, ListSpec, find_where, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
 const ENTITY: &str = "contacts";
@@ -98,16 +98,13 @@ pub async fn list(db: &Db, scope: &Scope, req: &ListRequest) -> Result<Page<Cont
     if let Some(q) = &req.q {
         index::push_search(db.backend, &mut extra, "ct.id", Some(Entity::Contact), q);
     }
-    push_customer_scope(&mut extra, scope);
+    extra.append(&scoped(scope));
     let page = list_rows(&db.reader, &LIST, &Scope::everything(), &extra, &rest).await?;
     page.try_map(|r| from_row(&r))
 }
 
 pub async fn get_in(conn: &mut AnyConnection, scope: &Scope, id: Uuid) -> Result<Contact, StoreError> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS).push(" FROM ").push(FROM).push(" WHERE ct.id = ").bind(id);
-    push_customer_scope(&mut sql, scope);
-    from_row(&sql.query().fetch_optional(&mut *conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?)
+    from_row(&find_where(&mut *conn, &LIST, &Scope::everything(), &scoped(scope), id).await?)
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: Uuid) -> Result<Contact, StoreError> {

@@ -18,7 +18,7 @@ use super::index::{self, Entity};
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::base_data::next_number;
-use crate::listing::{Kind, ListSpec, list as list_rows, push_scope};
+use crate::listing::{Kind, ListSpec, find_where, list as list_rows, push_scope};
 use crate::sql::{RowExt, Sql, store_error};
 
 pub const ENTITY: &str = "customers";
@@ -91,6 +91,13 @@ pub fn push_customer_scope(sql: &mut Sql, scope: &Scope) {
         sql.push(" OR EXISTS (SELECT 1 FROM customer_shares sh WHERE sh.customer_id = c.id AND sh.user_id = ");
         sql.bind(user).push("))");
     }
+}
+
+/// The scope's conditions as a fragment, for `list` and `find_where`.
+pub fn scoped(scope: &Scope) -> Sql {
+    let mut sql = Sql::default();
+    push_customer_scope(&mut sql, scope);
+    sql
 }
 
 /// A linked record from its id column and the column of its label.
@@ -203,7 +210,7 @@ fn special_filters(db: &Db, req: &ListRequest) -> Result<(Sql, ListRequest), Sto
 
 pub async fn list(db: &Db, scope: &Scope, req: &ListRequest) -> Result<Page<Customer>, StoreError> {
     let (mut extra, rest) = special_filters(db, req)?;
-    push_customer_scope(&mut extra, scope);
+    extra.append(&scoped(scope));
     let page = list_rows(&db.reader, &LIST, &Scope::everything(), &extra, &rest).await?;
     let mut conn = db.reader.acquire().await.map_err(store_error)?;
     let items = load(&mut conn, &page.items).await?;
@@ -216,10 +223,7 @@ pub async fn get(db: &Db, scope: &Scope, id: Uuid) -> Result<Customer, StoreErro
 }
 
 pub async fn get_in(conn: &mut AnyConnection, scope: &Scope, id: Uuid) -> Result<Customer, StoreError> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS).push(" FROM ").push(FROM).push(" WHERE c.id = ").bind(id);
-    push_customer_scope(&mut sql, scope);
-    let row = sql.query().fetch_optional(&mut *conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?;
+    let row = find_where(&mut *conn, &LIST, &Scope::everything(), &scoped(scope), id).await?;
     load(conn, &[row]).await?.pop().ok_or(StoreError::NotFound)
 }
 

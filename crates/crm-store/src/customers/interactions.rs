@@ -9,10 +9,10 @@ use crm_core::customers::{
 use crm_core::listing::{ListRequest, Page};
 use crm_core::store::StoreError;
 
-use super::customer::{division_of, push_customer_scope, reference};
+use super::customer::{division_of, reference, scoped};
 use crate::Db;
 use crate::audit::{self, Change};
-use crate::listing::{Kind, ListSpec, list as list_rows};
+use crate::listing::{Kind, ListSpec, find_where, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
 const ENTITY: &str = "interactions";
@@ -69,17 +69,12 @@ fn from_row(r: &AnyRow) -> Result<Interaction, StoreError> {
 }
 
 pub async fn list(db: &Db, scope: &Scope, req: &ListRequest) -> Result<Page<Interaction>, StoreError> {
-    let mut extra = Sql::default();
-    push_customer_scope(&mut extra, scope);
-    let page = list_rows(&db.reader, &LIST, &Scope::everything(), &extra, req).await?;
+    let page = list_rows(&db.reader, &LIST, &Scope::everything(), &scoped(scope), req).await?;
     page.try_map(|r| from_row(&r))
 }
 
 pub async fn get_in(conn: &mut AnyConnection, scope: &Scope, id: Uuid) -> Result<Interaction, StoreError> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS).push(" FROM ").push(FROM).push(" WHERE i.id = ").bind(id);
-    push_customer_scope(&mut sql, scope);
-    from_row(&sql.query().fetch_optional(&mut *conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?)
+    from_row(&find_where(&mut *conn, &LIST, &Scope::everything(), &scoped(scope), id).await?)
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: Uuid) -> Result<Interaction, StoreError> {
@@ -211,31 +206,21 @@ fn attachment_from_row(r: &AnyRow) -> Result<Attachment, StoreError> {
 }
 
 pub async fn list_attachments(db: &Db, scope: &Scope, req: &ListRequest) -> Result<Page<Attachment>, StoreError> {
-    let mut extra = Sql::default();
-    push_customer_scope(&mut extra, scope);
-    let page = list_rows(&db.reader, &ATTACHMENTS, &Scope::everything(), &extra, req).await?;
+    let page = list_rows(&db.reader, &ATTACHMENTS, &Scope::everything(), &scoped(scope), req).await?;
     page.try_map(|r| attachment_from_row(&r))
 }
 
-async fn attachment_in(
-    conn: &mut AnyConnection,
-    scope: &Scope,
-    id: Uuid,
-    with_data: bool,
-) -> Result<(Attachment, Option<Vec<u8>>), StoreError> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(ATTACHMENT_COLUMNS).push(if with_data { ", a.data" } else { "" });
-    sql.push(" FROM ").push(ATTACHMENT_FROM).push(" WHERE a.id = ").bind(id);
-    push_customer_scope(&mut sql, scope);
-    let row = sql.query().fetch_optional(&mut *conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?;
-    let data = if with_data { Some(row.bytes("data")?) } else { None };
-    Ok((attachment_from_row(&row)?, data))
+async fn attachment_in(conn: &mut AnyConnection, scope: &Scope, id: Uuid) -> Result<Attachment, StoreError> {
+    attachment_from_row(&find_where(&mut *conn, &ATTACHMENTS, &Scope::everything(), &scoped(scope), id).await?)
 }
 
 pub async fn get_attachment(db: &Db, scope: &Scope, id: Uuid) -> Result<AttachmentContent, StoreError> {
     let mut conn = db.reader.acquire().await.map_err(store_error)?;
-    let (attachment, data) = attachment_in(&mut conn, scope, id, true).await?;
-    Ok(AttachmentContent { attachment, data: data.unwrap_or_default() })
+    let attachment = attachment_in(&mut conn, scope, id).await?;
+    let mut sql = Sql::new("SELECT data FROM attachments WHERE id = ");
+    sql.bind(id);
+    let row = sql.query().fetch_optional(&mut *conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?;
+    Ok(AttachmentContent { attachment, data: row.bytes("data")? })
 }
 
 pub async fn create_attachment(db: &Db, new: &NewAttachment, stamp: &AuditStamp) -> Result<Attachment, StoreError> {
@@ -275,7 +260,7 @@ pub async fn create_attachment(db: &Db, new: &NewAttachment, stamp: &AuditStamp)
 
 pub async fn delete_attachment(db: &Db, scope: &Scope, id: Uuid, stamp: &AuditStamp) -> Result<(), StoreError> {
     let mut tx = db.begin_write().await?;
-    let (old, _) = attachment_in(&mut tx, scope, id, false).await?;
+    let old = attachment_in(&mut tx, scope, id).await?;
     let mut sql = Sql::new("DELETE FROM attachments WHERE id = ");
     sql.bind(id);
     sql.query().execute(&mut *tx).await.map_err(store_error)?;

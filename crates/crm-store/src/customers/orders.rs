@@ -10,11 +10,11 @@ use crm_core::customers::{NewOrder, Order, OrderLine, OrderPatch, OrderStatus};
 use crm_core::listing::{ListRequest, Page};
 use crm_core::store::StoreError;
 
-use super::customer::{division_of, push_customer_scope, refresh_last_order_date};
+use super::customer::{division_of, refresh_last_order_date, scoped};
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::base_data::next_number;
-use crate::listing::{Kind, ListSpec, list as list_rows};
+use crate::listing::{Kind, ListSpec, find_where, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
 const ENTITY: &str = "orders";
@@ -93,19 +93,14 @@ async fn load(conn: &mut AnyConnection, rows: &[AnyRow]) -> Result<Vec<Order>, S
 }
 
 pub async fn list(db: &Db, scope: &Scope, req: &ListRequest) -> Result<Page<Order>, StoreError> {
-    let mut extra = Sql::default();
-    push_customer_scope(&mut extra, scope);
-    let page = list_rows(&db.reader, &LIST, &Scope::everything(), &extra, req).await?;
+    let page = list_rows(&db.reader, &LIST, &Scope::everything(), &scoped(scope), req).await?;
     let mut conn = db.reader.acquire().await.map_err(store_error)?;
     let items = load(&mut conn, &page.items).await?;
     Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
 }
 
 async fn get_in(conn: &mut AnyConnection, scope: &Scope, id: Uuid) -> Result<Order, StoreError> {
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS).push(" FROM ").push(FROM).push(" WHERE o.id = ").bind(id);
-    push_customer_scope(&mut sql, scope);
-    let row = sql.query().fetch_optional(&mut *conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?;
+    let row = find_where(&mut *conn, &LIST, &Scope::everything(), &scoped(scope), id).await?;
     load(conn, &[row]).await?.pop().ok_or(StoreError::NotFound)
 }
 

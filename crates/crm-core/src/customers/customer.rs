@@ -479,20 +479,6 @@ impl CustomerPatch {
             ..c.clone()
         }
     }
-
-    /// What a duplicate check compares: the identifying fields this patch sets.
-    pub fn probe(&self) -> DuplicateProbe {
-        let set = |p: &Patch<String>| match p {
-            Patch::Set(v) => Some(v.clone()),
-            _ => None,
-        };
-        DuplicateProbe {
-            name: self.name.clone(),
-            phone: set(&self.phone),
-            tax_number: set(&self.tax_number),
-            licence_number: set(&self.licence_number),
-        }
-    }
 }
 
 // ---- duplicates and merge (CUS-7) ---------------------------------------------------------

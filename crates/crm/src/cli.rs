@@ -70,6 +70,9 @@ pub enum Command {
 pub enum ImportKind {
     /// Columns: name/产品名称, model/型号, unit/单位, price/单价, cost/成本, currency/币种, batch/批次.
     Products,
+    /// Customers in --division for --owner: name/客户名称, phone/电话, region/地区, level/客户等级,
+    /// industry/行业, address/地址, tax_number/税号, tags/标签, status/状态, satisfaction/满意度, ….
+    Customers,
     /// Stock in --division: product/产品, model/型号, warehouse/仓库, location/货位, quantity/数量, notes/备注.
     Inventory,
 }
@@ -412,6 +415,7 @@ async fn import(config: &Config, args: ImportArgs) -> CliResult {
     let report = match args.kind {
         ImportKind::Products => run::<tabular::products::Products>(&db, &actor, &table, &options, &bar).await,
         ImportKind::Inventory => run::<tabular::inventory::Inventory>(&db, &actor, &table, &options, &bar).await,
+        ImportKind::Customers => run::<tabular::customers::Customers>(&db, &actor, &table, &options, &bar).await,
     }
     .map_err(explain)?;
     bar.finish_and_clear();

@@ -1,9 +1,13 @@
 //! Use cases of the customers module, called alike from the API, the web pages and the CLI.
 //! Each starts with the policy check and reads and writes through the actor's scope.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use chrono::{FixedOffset, NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::search::phone_digits;
 use super::{
     Assignment, AssignmentInput, Attachment, AttachmentContent, BulkAction, BulkInput, BulkResult, Contact,
     ContactInput, ContactPatch, ContactPatchInput, Customer, CustomerInput, CustomerPatch, CustomerPatchInput,
@@ -14,6 +18,7 @@ use super::{
 };
 use crate::access::{Action, Actor, AuditEntry, AuditStamp, Module, Scope};
 use crate::base_data::DictionaryKind;
+use crate::base_data::import::{Batch, RowChecks};
 use crate::error::{Error, FieldError};
 use crate::listing::{ListRequest, Page, Sort};
 use crate::store::{Store, StoreError};
@@ -89,11 +94,7 @@ pub async fn create_customer<S: Store>(
     confirm_duplicate: bool,
 ) -> Result<Customer, Error> {
     actor.require(Module::Customers, Action::Create)?;
-    let default_division = match actor.division_ids.as_slice() {
-        [only] => Some(*only),
-        _ => None,
-    };
-    let new = NewCustomer::parse(input, default_division, actor.user_id)?;
+    let new = NewCustomer::parse(input, only_division(actor), actor.user_id)?;
     let mut errors = check_entries(
         store,
         &[
@@ -103,12 +104,7 @@ pub async fn create_customer<S: Store>(
         ],
     )
     .await?;
-    let division_known = actor.scope().allows_division(new.division_id)
-        && match store.get_division(&actor.division_scope(), new.division_id).await {
-            Ok(_) => true,
-            Err(StoreError::NotFound) => false,
-            Err(other) => return Err(other.into()),
-        };
+    let division_known = division_in_scope(store, actor, new.division_id).await?;
     if !division_known {
         errors.push(FieldError::with_param("division_id", "unknown_division", new.division_id));
     }
@@ -128,6 +124,103 @@ pub async fn create_customer<S: Store>(
         }
     }
     Ok(store.create_customer(&new, today(), &AuditStamp::of(actor)).await?)
+}
+
+/// The actor's division when they have exactly one: where their customers go by default.
+fn only_division(actor: &Actor) -> Option<Uuid> {
+    match actor.division_ids.as_slice() {
+        [only] => Some(*only),
+        _ => None,
+    }
+}
+
+/// Whether the actor may put customers in this division, which must exist.
+async fn division_in_scope<S: Store>(store: &S, actor: &Actor, division_id: Uuid) -> Result<bool, Error> {
+    if !actor.scope().allows_division(division_id) {
+        return Ok(false);
+    }
+    match store.get_division(&actor.division_scope(), division_id).await {
+        Ok(_) => Ok(true),
+        Err(StoreError::NotFound) => Ok(false),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Creates the customers of an import file (CUS-9) in `division` (the actor's only one by
+/// default) for `owner` (the actor by default). Every row is checked like a single create;
+/// a row repeating an earlier row's name, phone, tax number or licence number, and a row
+/// resembling a visible customer (the CUS-7 matching, which an import cannot confirm away),
+/// are bad rows. With any bad row, or with `dry_run`, nothing is written; otherwise all rows
+/// in one transaction.
+pub async fn import_customers<S: Store>(
+    store: &S,
+    actor: &Actor,
+    rows: Vec<(usize, CustomerInput)>,
+    division: Option<Uuid>,
+    owner: Option<Uuid>,
+    dry_run: bool,
+) -> Result<Batch<Customer>, Error> {
+    actor.require(Module::Customers, Action::Create)?;
+    let division_id = division.or(only_division(actor)).ok_or_else(|| Error::invalid("division", "required"))?;
+    if !division_in_scope(store, actor, division_id).await? {
+        return Err(Error::Invalid(vec![FieldError::with_param("division", "unknown_division", division_id)]));
+    }
+    let owner_id = owner.or(actor.user_id);
+    if let Some(owner_id) = owner_id {
+        if Some(owner_id) != actor.user_id {
+            actor.require(Module::Customers, Action::Assign)?;
+        }
+        if let Some(e) = check_owner(store, owner_id, division_id).await? {
+            return Err(Error::Invalid(vec![FieldError { field: "owner".into(), ..e }]));
+        }
+    }
+    let mut checks = RowChecks::default();
+    let mut parsed = Vec::with_capacity(rows.len());
+    // A file names few distinct dictionary entries: each is checked once.
+    let mut entries: HashMap<Uuid, Vec<FieldError>> = HashMap::new();
+    for (row, input) in rows {
+        let input = CustomerInput { division_id: Some(division_id), owner_id, ..input };
+        let Some(new) = checks.parse(row, NewCustomer::parse(input, None, None))? else { continue };
+        let mut bad = false;
+        for entry in [
+            ("level_id", new.level_id, DictionaryKind::CustomerLevel),
+            ("region_id", new.region_id, DictionaryKind::Region),
+            ("industry_id", new.industry_id, DictionaryKind::Industry),
+        ] {
+            let Some(id) = entry.1 else { continue };
+            if let Entry::Vacant(slot) = entries.entry(id) {
+                slot.insert(check_entries(store, &[entry]).await?);
+            }
+            for e in entries.get(&id).into_iter().flatten() {
+                checks.push(row, e.clone());
+                bad = true;
+            }
+        }
+        if !bad {
+            parsed.push((row, new));
+        }
+    }
+    let keyed = |key: fn(&NewCustomer) -> Option<String>| {
+        parsed.iter().filter_map(move |(row, c)| key(c).map(|k| (*row, k))).collect::<Vec<_>>()
+    };
+    checks.repeated("name", keyed(|c| Some(c.name.to_lowercase())));
+    checks.repeated("phone", keyed(|c| c.phone.as_deref().and_then(phone_digits)));
+    checks.repeated("tax_number", keyed(|c| c.tax_number.clone()));
+    checks.repeated("licence_number", keyed(|c| c.licence_number.clone()));
+    let scope = actor.scope();
+    for (row, c) in &parsed {
+        if let Some(d) = store.find_duplicates(&scope, &c.probe(), None).await?.first() {
+            checks.push(*row, FieldError::with_param(&d.matched_on, "duplicate", &d.number));
+        }
+    }
+    if !checks.is_empty() {
+        return Ok(Batch::Rejected(checks.into_errors()));
+    }
+    if dry_run {
+        return Ok(Batch::Checked(parsed.len()));
+    }
+    let new: Vec<NewCustomer> = parsed.into_iter().map(|(_, c)| c).collect();
+    Ok(Batch::Created(store.create_customers(&new, today(), &AuditStamp::of(actor)).await?))
 }
 
 pub async fn update_customer<S: Store>(

@@ -36,6 +36,14 @@ pub trait CustomerStore {
         today: NaiveDate,
         stamp: &AuditStamp,
     ) -> Result<Customer, StoreError>;
+    /// Creates all customers of an import in one transaction, numbered in order, like
+    /// `create_customer` each; with any failure none is created.
+    async fn create_customers(
+        &self,
+        new: &[NewCustomer],
+        today: NaiveDate,
+        stamp: &AuditStamp,
+    ) -> Result<Vec<Customer>, StoreError>;
     async fn update_customer(
         &self,
         scope: &Scope,

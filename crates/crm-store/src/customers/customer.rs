@@ -361,7 +361,37 @@ const WRITABLE: &str = "name, division_id, owner_id, status, level_id, region_id
 
 pub async fn create(db: &Db, new: &NewCustomer, today: NaiveDate, stamp: &AuditStamp) -> Result<Customer, StoreError> {
     let mut tx = db.begin_write().await?;
-    let number = next_number(&mut tx, "customer", today).await?;
+    let customer = insert(&mut tx, new, today, stamp).await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(customer)
+}
+
+/// Creates all customers of an import (CUS-9) in one transaction: all or none, numbered in
+/// order from the `customer` sequence.
+pub async fn create_many(
+    db: &Db,
+    new: &[NewCustomer],
+    today: NaiveDate,
+    stamp: &AuditStamp,
+) -> Result<Vec<Customer>, StoreError> {
+    let mut tx = db.begin_write().await?;
+    let mut created = Vec::with_capacity(new.len());
+    for customer in new {
+        created.push(insert(&mut tx, customer, today, stamp).await?);
+    }
+    tx.commit().await.map_err(store_error)?;
+    Ok(created)
+}
+
+/// One customer with its number, tags, search index rows and audit entry, inside the caller's
+/// transaction.
+async fn insert(
+    tx: &mut AnyConnection,
+    new: &NewCustomer,
+    today: NaiveDate,
+    stamp: &AuditStamp,
+) -> Result<Customer, StoreError> {
+    let number = next_number(&mut *tx, "customer", today).await?;
     let draft = Customer {
         id: Uuid::now_v7(),
         number,
@@ -411,11 +441,10 @@ pub async fn create(db: &Db, new: &NewCustomer, today: NaiveDate, stamp: &AuditS
         }
         other => other,
     })?;
-    set_tags(&mut tx, draft.id, &draft.tags).await?;
-    let customer = get_in(&mut tx, &Scope::everything(), draft.id).await?;
-    index::index_customer(&mut tx, &customer).await?;
-    audit::record(&mut tx, stamp, change("create", None, Some(&customer))).await?;
-    tx.commit().await.map_err(store_error)?;
+    set_tags(tx, draft.id, &draft.tags).await?;
+    let customer = get_in(tx, &Scope::everything(), draft.id).await?;
+    index::index_customer(tx, &customer).await?;
+    audit::record(tx, stamp, change("create", None, Some(&customer))).await?;
     Ok(customer)
 }
 

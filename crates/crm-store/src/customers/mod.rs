@@ -49,6 +49,14 @@ impl CustomerStore for Db {
     ) -> Result<Customer, StoreError> {
         customer::create(self, new, today, stamp).await
     }
+    async fn create_customers(
+        &self,
+        new: &[NewCustomer],
+        today: NaiveDate,
+        stamp: &AuditStamp,
+    ) -> Result<Vec<Customer>, StoreError> {
+        customer::create_many(self, new, today, stamp).await
+    }
     async fn update_customer(
         &self,
         scope: &Scope,

@@ -495,3 +495,6 @@ error-invalid-datetime = times are written like 2026-03-01T14:30:00+08:00
 error-too-large = the file is larger than { $param }
 error-other-customer = belongs to another customer
 error-invalid-phone = not a phone number
+
+# Customers import (CUS-9)
+error-duplicate = same as existing customer { $param }

@@ -495,3 +495,6 @@ error-invalid-datetime = 时间格式如 2026-03-01T14:30:00+08:00
 error-too-large = 文件超过 { $param }
 error-other-customer = 属于其他客户
 error-invalid-phone = 不是有效的电话号码
+
+# Customers import (CUS-9)
+error-duplicate = 与已有客户 { $param } 重复

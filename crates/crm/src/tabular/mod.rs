@@ -2,6 +2,7 @@
 //! records as CSV and .xlsx, mapping a file's columns to a record kind's fields, the import
 //! pipeline with its kinds, and exports of whole lists.
 
+pub mod customers;
 pub mod export;
 pub mod import;
 pub mod inventory;

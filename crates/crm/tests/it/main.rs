@@ -9,6 +9,7 @@ mod base_data;
 mod cli;
 mod customers;
 mod helpers;
+mod import_customers;
 mod import_export;
 mod jobs;
 mod schema;

@@ -11,7 +11,7 @@ use crm_core::{Error, FieldError};
 use crm_store::Db;
 
 use super::import::{Importable, Options, counted};
-use super::lookup::{self, Labels};
+use super::lookup::{self, Labels, Regions};
 use super::mapping::{Field, Record};
 
 pub struct Customers;
@@ -20,7 +20,7 @@ pub struct Context {
     division_id: Option<Uuid>,
     owner_id: Option<Uuid>,
     levels: Labels,
-    regions: Labels,
+    regions: Regions,
     industries: Labels,
 }
 
@@ -33,9 +33,6 @@ const STATUSES: &[(&str, &str)] = &[
     ("流失", "lost"),
     ("流失客户", "lost"),
 ];
-
-/// Suffixes that files often leave off region names (`广东` for 广东省, `深圳` for 深圳市).
-const REGION_SUFFIXES: &[&str] = &["省", "市", "自治区", "特别行政区"];
 
 impl Importable for Customers {
     const FIELDS: &'static [Field] = &[
@@ -88,7 +85,7 @@ impl Importable for Customers {
             division_id,
             owner_id,
             levels: Labels::load(db, actor, "customer_level").await?,
-            regions: Labels::load(db, actor, "region").await?,
+            regions: Regions::load(db, actor).await?,
             industries: Labels::load(db, actor, "industry").await?,
         })
     }
@@ -101,7 +98,7 @@ impl Importable for Customers {
             owner_id: None,
             status: r.optional("status").map(|s| status_code(&s)),
             level_id: context.levels.find("level", &r.text("level"), errors),
-            region_id: region(&context.regions, &r.text("region"), errors),
+            region_id: context.regions.find("region", &r.text("region"), errors),
             industry_id: context.industries.find("industry", &r.text("industry"), errors),
             size: None,
             lifecycle_stage: None,
@@ -140,30 +137,6 @@ impl Importable for Customers {
 fn status_code(cell: &str) -> String {
     let cell = cell.trim();
     STATUSES.iter().find(|(label, _)| *label == cell).map_or(cell, |(_, code)| code).to_string()
-}
-
-/// A region by its label, or by its label without the 省/市 suffix when that names exactly
-/// one region.
-fn region(regions: &Labels, cell: &str, errors: &mut Vec<FieldError>) -> Option<Uuid> {
-    let mut exact = Vec::new();
-    if let Some(id) = regions.find("region", cell, &mut exact) {
-        return Some(id);
-    }
-    let found: Vec<Uuid> = REGION_SUFFIXES
-        .iter()
-        .filter_map(|suffix| regions.find("region", &format!("{}{suffix}", cell.trim()), &mut Vec::new()))
-        .collect();
-    match found.as_slice() {
-        [only] => Some(*only),
-        [] => {
-            errors.extend(exact);
-            None
-        }
-        _ => {
-            errors.push(FieldError::with_param("region", "ambiguous_label", cell.trim()));
-            None
-        }
-    }
 }
 
 /// A 1–5 rating; the domain checks the range.

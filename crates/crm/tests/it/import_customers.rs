@@ -12,8 +12,8 @@ use crm::tabular::customers::Customers;
 use crm::tabular::import::{Options, run};
 use crm::tabular::{Cell, Sheet};
 use crm_core::access::{AccessStore as _, Actor, NewDivision, Scope, UserInput, actions as access};
-use crm_core::base_data::DictionaryEntryInput;
 use crm_core::base_data::actions as base_data;
+use crm_core::base_data::{BaseDataStore as _, DictionaryEntryInput};
 use crm_core::customers::actions as customers;
 use crm_core::customers::{Customer, CustomerInput, CustomerStore as _};
 use crm_core::listing::ListRequest;
@@ -87,16 +87,18 @@ async fn a_gb18030_csv_with_chinese_headers_imports_customers_with_their_labels(
         "{HEADER}\n\
          深圳华强电子有限公司,0755-83210000,深圳市,大客户,制造业,深圳市福田区华强北路1号,91440300MA5DXXXX01,重点、华南；VIP,正式客户,4,500.5\n\
          杭州云帆软件有限公司,,浙江,普通客户,软件,,,,prospect,,\n\
-         成都蓉城贸易公司,028-8888 6666,四川省,,,,,,流失,,\n"
+         成都蓉城贸易公司,028-8888 6666,四川省,,,,,,流失,,\n\
+         北京燕山石化公司,,北京,,,,,,,,\n\
+         长春一汽配件厂,,吉林,,,,,,,,\n"
     );
     let (gb18030, _, unmappable) = encoding_rs::GB18030.encode(&content);
     assert!(!unmappable);
     let file = write(&dir, "customers.csv", &gb18030);
     let out = import(&url, &file, &["--division", "华东", "--owner", "clerk"], true);
-    assert!(out.contains("imported 3"), "{out}");
+    assert!(out.contains("imported 5"), "{out}");
 
     let imported = all_customers(&db).await;
-    assert_eq!(imported.len(), 3);
+    assert_eq!(imported.len(), 5);
     assert!(imported.iter().all(|c| c.number.starts_with("KH") && c.division.label == "华东"), "{imported:?}");
     assert!(imported.iter().all(|c| c.owner.as_ref().is_some_and(|o| o.label == "clerk")), "{imported:?}");
     let named = |name: &str| imported.iter().find(|c| c.name == name).unwrap();
@@ -110,7 +112,11 @@ async fn a_gb18030_csv_with_chinese_headers_imports_customers_with_their_labels(
     assert_eq!((huaqiang.status.code(), huaqiang.satisfaction), ("active", Some(4)));
     assert_eq!(label(&named("杭州云帆软件有限公司").region), "浙江省", "a province without its suffix");
     assert_eq!(named("成都蓉城贸易公司").status.code(), "lost");
-    assert_eq!(audit_rows(&db).await, 3, "one audit row per customer, written with it");
+    let beijing = named("北京燕山石化公司").region.clone().unwrap();
+    let province = db.get_dictionary_entry(beijing.id).await.unwrap();
+    assert_eq!((beijing.label.as_str(), province.parent_id), ("北京市", None), "the municipality as a province");
+    assert_eq!(label(&named("长春一汽配件厂").region), "吉林省", "a short name that is a province and a city");
+    assert_eq!(audit_rows(&db).await, 5, "one audit row per customer, written with it");
 }
 
 #[tokio::test]

@@ -485,3 +485,85 @@ async fn each_section_of_the_360_page_pages_on_its_own() {
     let rest = browser.get_text(&next.replace("&#38;", "&")).await;
     assert!(rest.contains("联系人02") && rest.contains("联系人01") && !rest.contains("联系人12"), "{rest}");
 }
+
+/// The value of a hidden field of a page.
+fn hidden<'a>(html: &'a str, name: &str) -> &'a str {
+    let key = format!(r#"name="{name}" value=""#);
+    let start = html.find(&key).unwrap_or_else(|| panic!("no {name}")) + key.len();
+    &html[start..start + html[start..].find('"').unwrap()]
+}
+
+#[tokio::test]
+async fn the_import_wizard_maps_columns_lists_every_bad_row_and_imports_all_or_nothing() {
+    let w = world().await;
+    let app = &w.app;
+    app.create_customer(&w.manager, &json!({"name": "杭州娃哈哈集团"})).await;
+    let (browser, csrf) = signed_in(app, "wangwei").await;
+    assert!(browser.get_text("/customers").await.contains(r#"href="/customers/import""#));
+
+    let csv = "客户名称,电话,所在城市,备注\n深圳华为,0755-1,深圳,\n,0571-2,杭州,没有名称\n杭州娃哈哈集团,,杭州,重复\n北京小米,010-3,北京,\n";
+    let upload = |bytes: Vec<u8>| {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name("客户.csv");
+        let form = reqwest::multipart::Form::new().text("csrf", csrf.clone()).part("file", part);
+        browser.client.post(app.url("/customers/import")).multipart(form).send()
+    };
+    let r = upload(b"\xff\xfe\x00garbage".to_vec()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains(r#"id="e-file""#));
+
+    let r = upload(csv.as_bytes().to_vec()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let mapping = r.text().await.unwrap();
+    // Known headers are matched; the others wait to be chosen.
+    let selects: Vec<&str> = mapping.split(r#"<select name="map""#).skip(1).collect();
+    assert_eq!(selects.len(), 4);
+    assert!(selects[0].contains(r#"value="name" selected"#) && selects[1].contains(r#"value="phone" selected"#));
+    assert!(selects[2].contains(r#"value="-" selected"#), "{}", selects[2]);
+
+    let step = |action: &'static str, maps: [&'static str; 4]| {
+        let mut form = vec![
+            ("csrf", csrf.clone()),
+            ("file_name", hidden(&mapping, "file_name").to_string()),
+            ("data", hidden(&mapping, "data").to_string()),
+            ("division", String::new()),
+            ("owner", String::new()),
+            ("action", action.to_string()),
+        ];
+        form.extend(maps.iter().map(|m| ("map", m.to_string())));
+        browser.client.post(app.url("/customers/import/check")).form(&form).send()
+    };
+    let r = step("check", ["name", "phone", "region", "notes"]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let report = r.text().await.unwrap();
+    assert!(report.contains("第 3 行 客户名称：必填"), "the row in the middle: {report}");
+    assert!(report.contains("第 4 行 客户名称：与已有客户"), "the duplicate: {report}");
+    assert!(!report.contains(r#"value="import""#), "no import while rows are bad");
+
+    // An import with bad rows writes nothing either.
+    let r = step("import", ["name", "phone", "region", "notes"]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.get_ok("/api/v1/customers", &w.manager).await["items"].as_array().unwrap().len(), 1);
+
+    // Without the bad rows the dry run passes and the import writes every row.
+    let good = "客户名称,电话,所在城市\n深圳华为,0755-1,深圳\n北京小米,010-3,北京\n";
+    let r = upload(good.as_bytes().to_vec()).await.unwrap();
+    let mapping = r.text().await.unwrap();
+    let step = |action: &'static str| {
+        let mut form = vec![
+            ("csrf", csrf.clone()),
+            ("file_name", hidden(&mapping, "file_name").to_string()),
+            ("data", hidden(&mapping, "data").to_string()),
+            ("action", action.to_string()),
+        ];
+        form.extend(["name", "phone", "region"].iter().map(|m| ("map", m.to_string())));
+        browser.client.post(app.url("/customers/import/check")).form(&form).send()
+    };
+    let report = step("check").await.unwrap().text().await.unwrap();
+    assert!(report.contains("2 行全部通过检查") && report.contains(r#"value="import""#), "{report}");
+    let r = step("import").await.unwrap();
+    assert_eq!(r.url().path(), "/customers");
+    let list = r.text().await.unwrap();
+    assert!(list.contains("导入完成") && list.contains("深圳华为") && list.contains("北京小米"), "{list}");
+    let imported = app.get_ok("/api/v1/customers?q=%E5%8D%8E%E4%B8%BA", &w.manager).await;
+    assert_eq!(imported["items"][0]["region"]["label"], "深圳市");
+}

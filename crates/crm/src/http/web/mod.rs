@@ -22,7 +22,7 @@ use crm_core::Error;
 
 use self::access::{audit, divisions, roles, users};
 use self::base_data::{dictionary, inventory, numbering, products};
-use self::customers::{contacts, edit as customer, interactions, list as customer_list, orders, overview};
+use self::customers::{contacts, edit as customer, import, interactions, list as customer_list, orders, overview};
 use self::layout::{Choice, Layout};
 use crate::http::AppState;
 use crate::http::error::AppError;
@@ -80,6 +80,11 @@ pub fn routes() -> Router<AppState> {
         .route("/customers/bulk", post(customer_list::bulk))
         .route("/customers/export", get(customer_list::export))
         .route("/customers/filters", post(customer_list::save_filter))
+        .route(
+            "/customers/import",
+            get(import::new).post(import::upload).layer(DefaultBodyLimit::max(import::MAX_FILE_BYTES + (1 << 20))),
+        )
+        .route("/customers/import/check", post(import::check).layer(DefaultBodyLimit::max(import::MAX_STEP_BYTES)))
         .route("/customers/filters/{id}/delete", post(customer_list::delete_filter))
         .route("/customers/{id}", get(overview::show).post(customer::update))
         .route("/customers/{id}/edit", get(customer::edit))

@@ -5,6 +5,7 @@
 
 pub mod contacts;
 pub mod edit;
+pub mod import;
 pub mod interactions;
 pub mod list;
 pub mod orders;
@@ -124,6 +125,7 @@ pub async fn interaction_kinds(state: &AppState, actor: &Actor) -> Result<Vec<Ch
 /// A user as a choice: display name, else user name.
 pub struct Colleague {
     pub choice: Choice,
+    pub username: String,
     pub division_ids: Vec<uuid::Uuid>,
 }
 
@@ -138,7 +140,11 @@ pub async fn colleagues(state: &AppState, actor: &Actor) -> Result<Vec<Colleague
         .items
         .into_iter()
         .map(|u| Colleague {
-            choice: Choice::new(u.id.to_string(), u.display_name.filter(|n| !n.is_empty()).unwrap_or(u.username)),
+            choice: Choice::new(
+                u.id.to_string(),
+                u.display_name.filter(|n| !n.is_empty()).unwrap_or_else(|| u.username.clone()),
+            ),
+            username: u.username,
             division_ids: u.division_ids,
         })
         .collect())

@@ -63,6 +63,25 @@ pub enum Command {
     Import(ImportArgs),
     /// Export a whole list to a CSV or .xlsx file, with the rights of the acting user.
     Export(ExportArgs),
+    /// Fill the database with a demo company: divisions, users for every role, customers with
+    /// contacts, interactions and orders over ten years; the same for the same seed.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many customers.
+    #[arg(long, default_value_t = 3000)]
+    pub customers: usize,
+    /// Seed of the generator: the same seed gives the same company.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Read the demo users' password from standard input instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Add a demo company even though the database has customers already.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What `crm import` can import.
@@ -276,6 +295,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Restore { file } => restore(&config, &file).await,
         Command::Import(args) => import(&config, args).await,
         Command::Export(args) => export(&config, args).await,
+        Command::Demo(args) => demo(&config, args).await,
         Command::Config(ConfigCommand::Example) => Ok(()),
     }
 }
@@ -368,6 +388,46 @@ async fn restore(config: &Config, file: &Path) -> CliResult {
         println!("restored {} from {}", target.display(), file.display());
     } else {
         println!("restored {}", target.display());
+    }
+    Ok(())
+}
+
+async fn demo(config: &Config, args: DemoArgs) -> CliResult {
+    use rand::Rng;
+    let generated = !args.password_stdin;
+    let password = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        let mut rng = rand::rng();
+        (0..16).map(|_| char::from(rng.sample(rand::distr::Alphanumeric))).collect()
+    };
+    let db = open(config).await?;
+    if !args.force && crate::demo::has_customers(&db).await.map_err(explain)? {
+        return Err("the database has customers already; use --force to add a demo company anyway / 数据库中已有客户；如仍要添加演示数据，请加 --force".into());
+    }
+    let options = crate::demo::Options { customers: args.customers, seed: args.seed, password, force: args.force };
+    let bar = progress_bar("demo [{bar:40}] {pos}/{len} {eta}");
+    let started = std::time::Instant::now();
+    let summary = crate::demo::run(&db, &options, &bar).await.map_err(explain)?;
+    bar.finish_and_clear();
+    println!(
+        "demo company: {} customers, {} contacts, {} interactions, {} orders in {:.1} s",
+        summary.customers,
+        summary.contacts,
+        summary.interactions,
+        summary.orders,
+        started.elapsed().as_secs_f64()
+    );
+    if !summary.users.is_empty() {
+        println!("users: {}", summary.users.join(", "));
+        if generated {
+            println!(
+                "password of every demo user (shown only now) / 演示用户的密码（仅显示这一次）: {}",
+                options.password
+            );
+        }
     }
     Ok(())
 }

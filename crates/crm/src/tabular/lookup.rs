@@ -90,7 +90,7 @@ impl Products {
 }
 
 /// The enabled dictionary entries of one kind, in their order.
-async fn enabled_entries(db: &Db, actor: &Actor, kind: &str) -> Result<Vec<DictionaryEntry>, Error> {
+pub(crate) async fn enabled_entries(db: &Db, actor: &Actor, kind: &str) -> Result<Vec<DictionaryEntry>, Error> {
     let fetch = |r: ListRequest| async move { base_data::list_dictionary_entries(db, actor, &r).await };
     let req = ListRequest {
         filters: vec![("kind".into(), kind.into()), ("enabled".into(), "true".into())],

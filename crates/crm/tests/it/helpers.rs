@@ -64,7 +64,12 @@ impl Drop for TestApp {
 impl TestApp {
     pub async fn spawn() -> Self {
         let (database_url, _) = fresh_database_url().await;
-        let mut config = test_config(&database_url);
+        Self::spawn_on(&database_url).await
+    }
+
+    /// A server on an existing database, e.g. one `crm demo` filled.
+    pub async fn spawn_on(database_url: &str) -> Self {
+        let mut config = test_config(database_url);
         config.jobs.enabled = false;
         let app = App::build(config).await.expect("app starts");
         let db = app.state.db.clone();

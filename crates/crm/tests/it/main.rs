@@ -8,6 +8,7 @@ mod api_conventions;
 mod base_data;
 mod cli;
 mod customers;
+mod demo;
 mod helpers;
 mod import_customers;
 mod import_export;

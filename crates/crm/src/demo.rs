@@ -1,0 +1,342 @@
+//! `crm demo` (issue 4 point 1): a realistic demo company, the same for the same `--seed`.
+//! Divisions, users for every default role, products, then customers in large batches
+//! (one transaction each, through the store's `create_customers`, so numbers, the search
+//! index and the audit trail are right), each with contacts, interactions and orders
+//! written through their use cases. Dates run over the ten years up to today.
+
+use std::collections::HashSet;
+
+use chrono::{Duration, NaiveDate};
+use indicatif::ProgressBar;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+use crm_core::Error;
+use crm_core::access::actions as access;
+use crm_core::access::{AccessStore, Actor, AuditStamp, NewDivision, UserInput};
+use crm_core::base_data::ProductInput;
+use crm_core::base_data::actions as base_data;
+use crm_core::customers::actions as customers;
+use crm_core::customers::{
+    ContactInput, CustomerInput, CustomerStore, InteractionInput, NewCustomer, OrderInput, OrderLineInput,
+};
+use crm_core::listing::ListRequest;
+use crm_store::Db;
+
+use crate::tabular::lookup::enabled_entries;
+
+/// Customers written per transaction.
+const BATCH: usize = 500;
+
+/// The divisions: name and code.
+pub const DIVISIONS: [(&str, &str); 3] = [("华东", "huadong"), ("华北", "huabei"), ("华南", "huanan")];
+
+/// Roles given to one user per division; `admin` and `executive` get one user for all.
+const DIVISION_ROLES: [&str; 3] = ["director", "manager", "division_admin"];
+
+const SURNAMES: [&str; 40] = [
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "于",
+    "蒋", "蔡",
+];
+const GIVEN: [&str; 48] = [
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞",
+    "平", "刚", "桂英", "建华", "晓东", "志强", "海燕", "文博", "子涵", "思远", "雨婷", "浩然", "欣怡", "宇轩", "梓萱",
+    "俊杰", "佳怡", "建国", "春梅", "立新", "玉兰", "国强", "丽华", "红梅", "永刚", "晨", "斌", "鑫", "琳",
+];
+/// The first characters of trade names (字号).
+const BRAND_A: [&str; 30] = [
+    "华", "鑫", "恒", "瑞", "嘉", "博", "宏", "盛", "泰", "中", "金", "永", "新", "天", "东", "正", "信", "远", "汇",
+    "隆", "德", "安", "康", "凯", "腾", "明", "宇", "丰", "通", "佳",
+];
+const BRAND_B: [&str; 30] = [
+    "达", "源", "昌", "润", "科", "兴", "发", "诚", "茂", "和", "成", "创", "晟", "辉", "瀚", "锐", "禾", "邦", "航",
+    "益", "美", "力", "诺", "捷", "翔", "拓", "峰", "泽", "银", "亿",
+];
+/// Business words and the company form.
+const TRADES: [&str; 16] = [
+    "科技",
+    "贸易",
+    "电子",
+    "机械",
+    "化工",
+    "物流",
+    "建材",
+    "食品",
+    "医药",
+    "纺织",
+    "软件",
+    "能源",
+    "环保",
+    "包装",
+    "汽车配件",
+    "信息技术",
+];
+const FORMS: [&str; 3] = ["有限公司", "股份有限公司", "实业有限公司"];
+const TITLES: [&str; 8] =
+    ["总经理", "采购经理", "财务总监", "技术负责人", "销售主管", "行政主管", "副总经理", "工程师"];
+const SUMMARIES: [&str; 10] = [
+    "电话回访，了解近期需求",
+    "上门拜访，介绍新产品",
+    "发送报价单",
+    "商务洽谈，讨论合同条款",
+    "售后回访，客户满意",
+    "参加客户年会",
+    "微信沟通交货时间",
+    "技术交流会",
+    "节日问候",
+    "催收货款",
+];
+const PLACES: [&str; 5] = ["客户办公室", "我司会议室", "电话", "线上会议", "展会"];
+/// Products: name, model, unit, price in yuan.
+const PRODUCTS: [(&str, &str, &str, u32); 12] = [
+    ("工业路由器", "R-200", "台", 1280),
+    ("交换机", "S-48", "台", 3600),
+    ("服务器", "X-740", "台", 28_000),
+    ("网络存储", "NAS-8", "台", 9800),
+    ("UPS 电源", "U-3K", "台", 4500),
+    ("监控摄像头", "C-4MP", "个", 460),
+    ("光纤模块", "SFP-10G", "个", 320),
+    ("机柜", "42U", "台", 2200),
+    ("运维服务", "年度", "年", 12_000),
+    ("软件授权", "标准版", "套", 6800),
+    ("网线", "CAT6", "箱", 650),
+    ("安装调试", "次", "次", 1500),
+];
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub customers: usize,
+    pub seed: u64,
+    /// The password of every demo user.
+    pub password: String,
+    pub force: bool,
+}
+
+/// What was made, for the final message.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub users: Vec<String>,
+    pub customers: usize,
+    pub contacts: usize,
+    pub interactions: usize,
+    pub orders: usize,
+}
+
+/// Per customer: contacts, interactions and orders (the issue's "about 3, 10, 2").
+pub const CONTACTS_PER_CUSTOMER: usize = 3;
+pub const INTERACTIONS_PER_CUSTOMER: usize = 10;
+pub const ORDERS_PER_CUSTOMER: usize = 2;
+
+fn pick<'a>(rng: &mut StdRng, list: &[&'a str]) -> &'a str {
+    list.get(rng.random_range(0..list.len())).copied().unwrap_or_default()
+}
+
+fn person_name(rng: &mut StdRng) -> String {
+    format!("{}{}", pick(rng, &SURNAMES), pick(rng, &GIVEN))
+}
+
+/// A city's short name for a company name: 杭州市 → 杭州.
+fn short_region(label: &str) -> &str {
+    label.strip_suffix('市').filter(|s| s.chars().count() >= 2).unwrap_or(label)
+}
+
+/// Whether the database has customers already.
+pub async fn has_customers(db: &Db) -> Result<bool, Error> {
+    let page = customers::list_customers(db, &Actor::system(), &ListRequest::first("name", 1)).await?;
+    Ok(!page.items.is_empty())
+}
+
+pub async fn run(db: &Db, options: &Options, bar: &ProgressBar) -> Result<Summary, Error> {
+    let system = Actor::system();
+    let mut rng = StdRng::seed_from_u64(options.seed);
+    let mut summary = Summary::default();
+
+    // Divisions and users.
+    let mut divisions = Vec::new();
+    for (name, code) in DIVISIONS {
+        let division = match db.division_by_name(name).await? {
+            Some(d) => d,
+            None => access::create_division(db, &system, NewDivision::parse(name, code)?).await?,
+        };
+        divisions.push((division.id, code));
+    }
+    let all: Vec<Uuid> = divisions.iter().map(|(id, _)| *id).collect();
+    let mut wanted: Vec<(String, &str, Vec<Uuid>)> =
+        vec![("admin".into(), "admin", all.clone()), ("executive".into(), "executive", all.clone())];
+    for (id, code) in &divisions {
+        for role in DIVISION_ROLES {
+            wanted.push((format!("{code}_{role}"), role, vec![*id]));
+        }
+    }
+    // Customers of a division belong to its manager.
+    let mut owners: Vec<(Uuid, Uuid)> = Vec::new();
+    for (username, role, division_ids) in wanted {
+        let user_id = match db.login_record(&username).await? {
+            Some(record) => record.user_id,
+            None => {
+                let input = UserInput {
+                    username: username.clone(),
+                    password: options.password.clone(),
+                    display_name: Some(person_name(&mut rng)),
+                    roles: vec![role.to_string()],
+                    division_ids: division_ids.clone(),
+                    ..Default::default()
+                };
+                let user = access::create_user(db, &system, input).await?;
+                summary.users.push(username);
+                user.id
+            }
+        };
+        if role == "manager" {
+            owners.extend(division_ids.iter().map(|d| (*d, user_id)));
+        }
+    }
+
+    // Dictionary entries and products.
+    // Cities (regions under a province), each with its short name for company names.
+    let cities: Vec<(String, Uuid)> = enabled_entries(db, &system, "region")
+        .await?
+        .into_iter()
+        .filter(|e| e.parent_id.is_some())
+        .map(|e| (short_region(&e.label).to_string(), e.id))
+        .collect();
+    let levels: Vec<Uuid> = enabled_entries(db, &system, "customer_level").await?.into_iter().map(|e| e.id).collect();
+    let industries: Vec<Uuid> = enabled_entries(db, &system, "industry").await?.into_iter().map(|e| e.id).collect();
+    let kinds: Vec<Uuid> = enabled_entries(db, &system, "interaction_kind").await?.into_iter().map(|e| e.id).collect();
+    let mut products = Vec::new();
+    for (name, model, unit, price) in PRODUCTS {
+        let input = ProductInput {
+            name: name.into(),
+            model: Some(model.into()),
+            unit: Some(unit.into()),
+            price: Some(format!("{price}.00")),
+            ..Default::default()
+        };
+        let product = base_data::create_product(db, &system, input).await?;
+        products.push((product.id, price));
+    }
+
+    let today = chrono::Utc::now().date_naive();
+    let start = today - Duration::days(3650);
+    let day_in_ten_years = |rng: &mut StdRng| -> NaiveDate { start + Duration::days(rng.random_range(0..3650)) };
+
+    bar.set_length(options.customers as u64);
+    let mut names = HashSet::new();
+    let mut done = 0;
+    while done < options.customers {
+        let size = BATCH.min(options.customers - done);
+        let mut batch = Vec::with_capacity(size);
+        for i in done..done + size {
+            let (city, region_id) = match cities.get(rng.random_range(0..cities.len().max(1))) {
+                Some((city, id)) => (city.as_str(), Some(*id)),
+                None => ("华夏", None),
+            };
+            let mut name = format!(
+                "{city}{}{}{}{}",
+                pick(&mut rng, &BRAND_A),
+                pick(&mut rng, &BRAND_B),
+                pick(&mut rng, &TRADES),
+                pick(&mut rng, &FORMS)
+            );
+            if !names.insert(name.clone()) {
+                name = format!("{city}{}{}分公司", pick(&mut rng, &BRAND_A), i + 1);
+                names.insert(name.clone());
+            }
+            let (division_id, owner_id) = owners.get(i % owners.len().max(1)).copied().unzip();
+            let input = CustomerInput {
+                name,
+                division_id,
+                owner_id,
+                status: Some(pick(&mut rng, &["active", "active", "active", "prospect", "lost"]).into()),
+                level_id: levels.get(rng.random_range(0..levels.len().max(1))).copied(),
+                region_id,
+                industry_id: industries.get(rng.random_range(0..industries.len().max(1))).copied(),
+                satisfaction: Some(rng.random_range(1..=5)),
+                credit: Some(rng.random_range(1..=5)),
+                phone: Some(format!("0{}-{:08}", rng.random_range(10..=99), 60_000_000 + i)),
+                legal_representative: Some(person_name(&mut rng)),
+                registered_capital: Some(format!("{}.00", rng.random_range(1..=500) * 10)),
+                ..Default::default()
+            };
+            batch.push(NewCustomer::parse(input, None, None)?);
+        }
+        let created = db.create_customers(&batch, today, &AuditStamp::of(&system)).await?;
+        for customer in &created {
+            history(db, &system, &mut rng, customer.id, &kinds, &products, &day_in_ten_years, &mut summary).await?;
+            bar.inc(1);
+        }
+        summary.customers += created.len();
+        done += size;
+    }
+    Ok(summary)
+}
+
+/// Contacts, interactions and orders of one new customer.
+#[allow(clippy::too_many_arguments)]
+async fn history(
+    db: &Db,
+    actor: &Actor,
+    rng: &mut StdRng,
+    customer_id: Uuid,
+    kinds: &[Uuid],
+    products: &[(Uuid, u32)],
+    day: &impl Fn(&mut StdRng) -> NaiveDate,
+    summary: &mut Summary,
+) -> Result<(), Error> {
+    let mut contacts = Vec::new();
+    for n in 0..CONTACTS_PER_CUSTOMER {
+        let input = ContactInput {
+            customer_id: Some(customer_id),
+            name: person_name(rng),
+            gender: Some(pick(rng, &["male", "female"]).into()),
+            title: Some(pick(rng, &TITLES).into()),
+            mobile: Some(format!(
+                "1{}{:08}",
+                pick(rng, &["38", "39", "58", "86", "37"]),
+                rng.random_range(0..100_000_000)
+            )),
+            primary: Some(n == 0),
+            ..Default::default()
+        };
+        contacts.push(customers::create_contact(db, actor, input).await?.id);
+        summary.contacts += 1;
+    }
+    for _ in 0..INTERACTIONS_PER_CUSTOMER {
+        let at = day(rng).and_hms_opt(rng.random_range(1..10), rng.random_range(0..60), 0).unwrap_or_default();
+        let input = InteractionInput {
+            customer_id: Some(customer_id),
+            occurred_at: at.and_utc().to_rfc3339(),
+            kind_id: kinds.get(rng.random_range(0..kinds.len().max(1))).copied(),
+            place: Some(pick(rng, &PLACES).into()),
+            summary: pick(rng, &SUMMARIES).into(),
+            contact_id: contacts.get(rng.random_range(0..contacts.len().max(1))).copied(),
+            ..Default::default()
+        };
+        customers::create_interaction(db, actor, input).await?;
+        summary.interactions += 1;
+    }
+    for _ in 0..ORDERS_PER_CUSTOMER {
+        let mut lines = Vec::new();
+        for _ in 0..rng.random_range(1..=3) {
+            let Some((id, price)) = products.get(rng.random_range(0..products.len().max(1))) else { continue };
+            lines.push(OrderLineInput {
+                product_id: Some(*id),
+                quantity: rng.random_range(1..=20).to_string(),
+                unit_price: format!("{price}.00"),
+                ..Default::default()
+            });
+        }
+        let input = OrderInput {
+            customer_id: Some(customer_id),
+            order_date: day(rng).to_string(),
+            status: Some(pick(rng, &["completed", "completed", "shipped", "confirmed"]).into()),
+            lines,
+            ..Default::default()
+        };
+        customers::create_order(db, actor, input).await?;
+        summary.orders += 1;
+    }
+    Ok(())
+}

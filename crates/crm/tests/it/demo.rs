@@ -1,0 +1,131 @@
+//! `crm demo` (issue 4 point 1), run as a real process on fresh databases.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::json;
+
+use crate::helpers::{TestApp, fresh_database_url, open_db};
+use crm_core::access::Actor;
+use crm_core::customers::actions as customers;
+use crm_core::listing::ListRequest;
+
+const DEMO_PASSWORD: &str = "demo-password-7";
+
+fn demo(db: &str, extra: &[&str], stdin: Option<&str>) -> Output {
+    let mut args = vec!["demo", "--customers", "30", "--seed", "7"];
+    args.extend_from_slice(extra);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .args(&args)
+        .env("CRM_DATABASE_URL", db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("crm runs");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// Every customer's number and name, in number order.
+async fn numbers_and_names(url: &str) -> Vec<(String, String)> {
+    let db = open_db(url).await;
+    let mut req = ListRequest::first("number", 500);
+    req.count = true;
+    let page = customers::list_customers(&db, &Actor::system(), &req).await.unwrap();
+    db.close().await;
+    page.items.into_iter().map(|c| (c.number, c.name)).collect()
+}
+
+async fn count(url: &str, what: &str) -> i64 {
+    let db = open_db(url).await;
+    let mut req = ListRequest::first("-created_at", 1);
+    req.sort = None;
+    req.count = true;
+    let system = Actor::system();
+    let total = match what {
+        "customers" => customers::list_customers(&db, &system, &req).await.unwrap().total,
+        "contacts" => customers::list_contacts(&db, &system, &req).await.unwrap().total,
+        "interactions" => customers::list_interactions(&db, &system, &req).await.unwrap().total,
+        _ => customers::list_orders(&db, &system, &req).await.unwrap().total,
+    };
+    db.close().await;
+    total.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_fills_a_fresh_database_with_the_designed_counts_and_refuses_a_second_run() {
+    let (url, _) = fresh_database_url().await;
+    let o = demo(&url, &[], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("password of every demo user"), "{out}");
+    assert_eq!(count(&url, "customers").await, 30);
+    assert_eq!(count(&url, "contacts").await, 90);
+    assert_eq!(count(&url, "interactions").await, 300);
+    assert_eq!(count(&url, "orders").await, 60);
+
+    let again = demo(&url, &[], None);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("--force"), "{}", text(&again));
+    assert_eq!(count(&url, "customers").await, 30);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_is_the_same_for_the_same_seed() {
+    let (first, _) = fresh_database_url().await;
+    let (second, _) = fresh_database_url().await;
+    for url in [&first, &second] {
+        let o = demo(url, &["--password-stdin"], Some(&format!("{DEMO_PASSWORD}\n")));
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(!text(&o).contains(DEMO_PASSWORD), "the password read is not printed");
+    }
+    let (a, b) = (numbers_and_names(&first).await, numbers_and_names(&second).await);
+    assert_eq!(a.len(), 30);
+    assert_eq!(a, b);
+    assert!(a.iter().all(|(_, name)| name.ends_with("公司")), "{a:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_users_of_every_role_sign_in_and_chinese_search_finds_demo_customers() {
+    let (url, _) = fresh_database_url().await;
+    let o = demo(&url, &["--password-stdin"], Some(&format!("{DEMO_PASSWORD}\n")));
+    assert!(o.status.success(), "{}", text(&o));
+    let names = numbers_and_names(&url).await;
+    let app = TestApp::spawn_on(&url).await;
+    let mut roles = std::collections::BTreeSet::new();
+    for division in ["huadong", "huabei", "huanan"] {
+        for role in ["director", "manager", "division_admin"] {
+            let token = app.login(&format!("{division}_{role}"), DEMO_PASSWORD).await;
+            assert!(!token.is_empty());
+            roles.insert(role);
+        }
+    }
+    for role in ["admin", "executive"] {
+        let token = app.login(role, DEMO_PASSWORD).await;
+        assert!(!token.is_empty());
+        roles.insert(role);
+    }
+    let users = app.get_ok("/api/v1/roles", &app.login("admin", DEMO_PASSWORD).await).await;
+    for role in users["items"].as_array().unwrap() {
+        assert!(roles.contains(role["code"].as_str().unwrap()), "no demo user for {role}");
+    }
+
+    // The first customer is in the first division (华东).
+    let director = app.login("huadong_director", DEMO_PASSWORD).await;
+    let (_, name) = &names[0];
+    let two: String = name.chars().take(2).collect();
+    let found = app.get_ok(&format!("/api/v1/search?q={two}"), &director).await;
+    let hits: Vec<&str> = found["customers"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert!(hits.contains(&name.as_str()), "{two} → {found}");
+    let bad = app.post_json("/api/v1/auth/login", None, &json!({"username": "admin", "password": "x"})).await;
+    assert_eq!(bad.status().as_u16(), 401);
+}

@@ -205,8 +205,14 @@ pub async fn run(db: &Db, options: &Options, bar: &ProgressBar) -> Result<Summar
     let levels: Vec<Uuid> = enabled_entries(db, &system, "customer_level").await?.into_iter().map(|e| e.id).collect();
     let industries: Vec<Uuid> = enabled_entries(db, &system, "industry").await?.into_iter().map(|e| e.id).collect();
     let kinds: Vec<Uuid> = enabled_entries(db, &system, "interaction_kind").await?.into_iter().map(|e| e.id).collect();
+    // With --force on a database that has them already, the demo products are reused.
+    let existing = crate::tabular::lookup::Products::load(db, &system).await?;
     let mut products = Vec::new();
     for (name, model, unit, price) in PRODUCTS {
+        if let Some(id) = existing.find("product", name, Some(model), &mut Vec::new()) {
+            products.push((id, price));
+            continue;
+        }
         let input = ProductInput {
             name: name.into(),
             model: Some(model.into()),

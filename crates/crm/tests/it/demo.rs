@@ -77,6 +77,10 @@ async fn demo_fills_a_fresh_database_with_the_designed_counts_and_refuses_a_seco
     assert!(!again.status.success());
     assert!(text(&again).contains("--force"), "{}", text(&again));
     assert_eq!(count(&url, "customers").await, 30);
+
+    let forced = demo(&url, &["--force"], None);
+    assert!(forced.status.success(), "{}", text(&forced));
+    assert_eq!(count(&url, "customers").await, 60);
 }
 
 #[tokio::test(flavor = "multi_thread")]

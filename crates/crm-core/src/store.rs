@@ -27,3 +27,32 @@ pub enum StoreError {
 pub trait Store: AccessStore + BaseDataStore + CustomerStore + JobStore + Clone + Send + Sync + 'static {}
 
 impl<T: AccessStore + BaseDataStore + CustomerStore + JobStore + Clone + Send + Sync + 'static> Store for T {}
+
+/// A record with an optimistic-concurrency `version`, which the API shows as its ETag.
+pub trait Versioned {
+    fn version(&self) -> i64;
+}
+
+macro_rules! versioned {
+    ($($record:ty),* $(,)?) => {
+        $(impl Versioned for $record {
+            fn version(&self) -> i64 {
+                self.version
+            }
+        })*
+    };
+}
+
+versioned!(
+    crate::access::Division,
+    crate::access::Role,
+    crate::access::User,
+    crate::base_data::DictionaryEntry,
+    crate::base_data::NumberSequence,
+    crate::base_data::Product,
+    crate::base_data::InventoryItem,
+    crate::customers::Customer,
+    crate::customers::Contact,
+    crate::customers::Interaction,
+    crate::customers::Order,
+);

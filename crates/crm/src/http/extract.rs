@@ -14,7 +14,7 @@ use indicatif::ProgressBar;
 
 use crm_core::access::{Actor, Module};
 use crm_core::listing::{ListParams, ListRequest, Page};
-use crm_core::store::StoreError;
+use crm_core::store::{StoreError, Versioned};
 use crm_core::{Error, FieldError};
 
 use super::AppState;
@@ -208,6 +208,13 @@ impl<T: Serialize> IntoResponse for ListResponse<T> {
 /// A single record with its `ETag: "<version>"`.
 pub struct Tagged<T>(pub T, pub i64);
 
+impl<T: Versioned> Tagged<T> {
+    pub fn of(record: T) -> Self {
+        let version = record.version();
+        Tagged(record, version)
+    }
+}
+
 impl<T: Serialize> IntoResponse for Tagged<T> {
     fn into_response(self) -> Response {
         let mut r = axum::Json(self.0).into_response();
@@ -220,6 +227,13 @@ impl<T: Serialize> IntoResponse for Tagged<T> {
 
 /// `201 Created` with `Location` and `ETag`.
 pub struct Created<T>(pub String, pub T, pub i64);
+
+impl<T: Versioned> Created<T> {
+    pub fn at(location: String, record: T) -> Self {
+        let version = record.version();
+        Created(location, record, version)
+    }
+}
 
 impl<T: Serialize> IntoResponse for Created<T> {
     fn into_response(self) -> Response {

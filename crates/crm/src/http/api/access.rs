@@ -130,7 +130,7 @@ pub async fn create_division(
 ) -> Result<impl IntoResponse> {
     let new = NewDivision::parse(&input.name, input.code.as_deref().unwrap_or(""))?;
     let d = access::create_division(&state.db, &actor, new).await?;
-    Ok(Created(format!("/api/v1/divisions/{}", d.id), d.clone(), d.version))
+    Ok(Created::at(format!("/api/v1/divisions/{}", d.id), d))
 }
 
 #[utoipa::path(get, path = "/divisions/{id}", tag = "divisions", responses((status = 200, body = Division), (status = 404)))]
@@ -140,8 +140,7 @@ pub async fn show_division(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
     let d = access::get_division(&state.db, &actor, parse_id(&id)?).await?;
-    let v = d.version;
-    Ok(Tagged(d, v))
+    Ok(Tagged::of(d))
 }
 
 #[utoipa::path(patch, path = "/divisions/{id}", tag = "divisions", request_body = DivisionPatchInput,
@@ -155,8 +154,7 @@ pub async fn update_division(
 ) -> Result<impl IntoResponse> {
     let patch = DivisionPatch::parse(input.name.as_deref(), input.code)?;
     let d = access::update_division(&state.db, &actor, parse_id(&id)?, version, patch).await?;
-    let v = d.version;
-    Ok(Tagged(d, v))
+    Ok(Tagged::of(d))
 }
 
 #[utoipa::path(delete, path = "/divisions/{id}", tag = "divisions", responses((status = 204), (status = 409)))]
@@ -183,6 +181,12 @@ pub struct RoleView {
     created_at: chrono::DateTime<chrono::Utc>,
     updated_at: chrono::DateTime<chrono::Utc>,
     version: i64,
+}
+
+impl crm_core::store::Versioned for RoleView {
+    fn version(&self) -> i64 {
+        self.version
+    }
 }
 
 impl From<Role> for RoleView {
@@ -255,7 +259,7 @@ pub async fn create_role(
         input.data_scope.as_deref().unwrap_or("own"),
     )?;
     let r = access::create_role(&state.db, &actor, new).await?;
-    Ok(Created(format!("/api/v1/roles/{}", r.id), RoleView::from(r.clone()), r.version))
+    Ok(Created::at(format!("/api/v1/roles/{}", r.id), RoleView::from(r)))
 }
 
 #[utoipa::path(get, path = "/roles/{id}", tag = "roles", responses((status = 200, body = RoleView), (status = 404)))]
@@ -265,8 +269,7 @@ pub async fn show_role(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
     let r = access::get_role(&state.db, &actor, parse_id(&id)?).await?;
-    let v = r.version;
-    Ok(Tagged(RoleView::from(r), v))
+    Ok(Tagged::of(RoleView::from(r)))
 }
 
 #[utoipa::path(patch, path = "/roles/{id}", tag = "roles", request_body = RolePatchInput,
@@ -285,8 +288,7 @@ pub async fn update_role(
         input.data_scope.as_deref(),
     )?;
     let r = access::update_role(&state.db, &actor, parse_id(&id)?, version, patch).await?;
-    let v = r.version;
-    Ok(Tagged(RoleView::from(r), v))
+    Ok(Tagged::of(RoleView::from(r)))
 }
 
 #[utoipa::path(delete, path = "/roles/{id}", tag = "roles", responses((status = 204), (status = 409)))]
@@ -321,7 +323,7 @@ pub async fn create_user(
     ApiJson(input): ApiJson<UserInput>,
 ) -> Result<impl IntoResponse> {
     let u = access::create_user(&state.db, &actor, input).await?;
-    Ok(Created(format!("/api/v1/users/{}", u.id), u.clone(), u.version))
+    Ok(Created::at(format!("/api/v1/users/{}", u.id), u))
 }
 
 #[utoipa::path(get, path = "/users/{id}", tag = "users", responses((status = 200, body = User), (status = 404)))]
@@ -331,8 +333,7 @@ pub async fn show_user(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
     let u = access::get_user(&state.db, &actor, parse_id(&id)?).await?;
-    let v = u.version;
-    Ok(Tagged(u, v))
+    Ok(Tagged::of(u))
 }
 
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", request_body = UserPatchInput,
@@ -346,8 +347,7 @@ pub async fn update_user(
 ) -> Result<impl IntoResponse> {
     let patch = crm_core::access::UserPatch::parse(input)?;
     let u = access::update_user(&state.db, &actor, parse_id(&id)?, version, patch).await?;
-    let v = u.version;
-    Ok(Tagged(u, v))
+    Ok(Tagged::of(u))
 }
 
 /// Ends every session and API token of the user.

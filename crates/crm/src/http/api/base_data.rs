@@ -59,7 +59,7 @@ pub async fn create_dictionary_entry(
     ApiJson(input): ApiJson<DictionaryEntryInput>,
 ) -> Result<impl IntoResponse> {
     let e = base_data::create_dictionary_entry(&state.db, &actor, input).await?;
-    Ok(Created(format!("/api/v1/dictionary-entries/{}", e.id), e.clone(), e.version))
+    Ok(Created::at(format!("/api/v1/dictionary-entries/{}", e.id), e))
 }
 
 #[utoipa::path(get, path = "/dictionary-entries/{id}", tag = "dictionary",
@@ -70,8 +70,7 @@ pub async fn show_dictionary_entry(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
     let e = base_data::get_dictionary_entry(&state.db, &actor, parse_id(&id)?).await?;
-    let v = e.version;
-    Ok(Tagged(e, v))
+    Ok(Tagged::of(e))
 }
 
 /// A locked (`editable: false`) entry only takes `position` and `enabled`; other changes are 409.
@@ -85,8 +84,7 @@ pub async fn update_dictionary_entry(
     ApiJson(input): ApiJson<DictionaryEntryPatchInput>,
 ) -> Result<impl IntoResponse> {
     let e = base_data::update_dictionary_entry(&state.db, &actor, parse_id(&id)?, version, input).await?;
-    let v = e.version;
-    Ok(Tagged(e, v))
+    Ok(Tagged::of(e))
 }
 
 /// Entries in use or locked cannot be deleted (409); disable them instead.
@@ -124,8 +122,7 @@ pub async fn show_number_sequence(
     Path(kind): Path<String>,
 ) -> Result<impl IntoResponse> {
     let s = base_data::get_number_sequence(&state.db, &actor, &kind).await?;
-    let v = s.version;
-    Ok(Tagged(s, v))
+    Ok(Tagged::of(s))
 }
 
 /// Changes a numbering rule; it applies from the next number taken.
@@ -140,8 +137,7 @@ pub async fn update_number_sequence(
     ApiJson(input): ApiJson<NumberSequencePatchInput>,
 ) -> Result<impl IntoResponse> {
     let s = base_data::update_number_sequence(&state.db, &actor, &kind, version, input).await?;
-    let v = s.version;
-    Ok(Tagged(s, v))
+    Ok(Tagged::of(s))
 }
 
 // ---- products -----------------------------------------------------------------------------
@@ -167,7 +163,7 @@ pub async fn create_product(
     ApiJson(input): ApiJson<ProductInput>,
 ) -> Result<impl IntoResponse> {
     let p = base_data::create_product(&state.db, &actor, input).await?;
-    Ok(Created(format!("/api/v1/products/{}", p.id), p.clone(), p.version))
+    Ok(Created::at(format!("/api/v1/products/{}", p.id), p))
 }
 
 #[utoipa::path(get, path = "/products/{id}", tag = "products", responses((status = 200, body = Product), (status = 404)))]
@@ -177,8 +173,7 @@ pub async fn show_product(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
     let p = base_data::get_product(&state.db, &actor, parse_id(&id)?).await?;
-    let v = p.version;
-    Ok(Tagged(p, v))
+    Ok(Tagged::of(p))
 }
 
 #[utoipa::path(patch, path = "/products/{id}", tag = "products", request_body = ProductPatchInput,
@@ -191,8 +186,7 @@ pub async fn update_product(
     ApiJson(input): ApiJson<ProductPatchInput>,
 ) -> Result<impl IntoResponse> {
     let p = base_data::update_product(&state.db, &actor, parse_id(&id)?, version, input).await?;
-    let v = p.version;
-    Ok(Tagged(p, v))
+    Ok(Tagged::of(p))
 }
 
 /// A product with stock or orders cannot be deleted (409); disable it instead.
@@ -230,7 +224,7 @@ pub async fn create_inventory_item(
     ApiJson(input): ApiJson<InventoryInput>,
 ) -> Result<impl IntoResponse> {
     let i = base_data::create_inventory_item(&state.db, &actor, input).await?;
-    Ok(Created(format!("/api/v1/inventory/{}", i.id), i.clone(), i.version))
+    Ok(Created::at(format!("/api/v1/inventory/{}", i.id), i))
 }
 
 #[utoipa::path(get, path = "/inventory/{id}", tag = "inventory",
@@ -241,8 +235,7 @@ pub async fn show_inventory_item(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
     let i = base_data::get_inventory_item(&state.db, &actor, parse_id(&id)?).await?;
-    let v = i.version;
-    Ok(Tagged(i, v))
+    Ok(Tagged::of(i))
 }
 
 #[utoipa::path(patch, path = "/inventory/{id}", tag = "inventory", request_body = InventoryPatchInput,
@@ -255,8 +248,7 @@ pub async fn update_inventory_item(
     ApiJson(input): ApiJson<InventoryPatchInput>,
 ) -> Result<impl IntoResponse> {
     let i = base_data::update_inventory_item(&state.db, &actor, parse_id(&id)?, version, input).await?;
-    let v = i.version;
-    Ok(Tagged(i, v))
+    Ok(Tagged::of(i))
 }
 
 #[utoipa::path(delete, path = "/inventory/{id}", tag = "inventory", responses((status = 204), (status = 404)))]

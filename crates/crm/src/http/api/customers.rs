@@ -143,7 +143,7 @@ pub async fn create_customer(
 ) -> Result<impl IntoResponse> {
     let confirm = flag(query.as_deref(), "confirm_duplicate");
     let c = customers::create_customer(&state.db, &actor, input, confirm).await?;
-    Ok(Created(format!("/api/v1/customers/{}", c.id), c.clone(), c.version))
+    Ok(Created::at(format!("/api/v1/customers/{}", c.id), c))
 }
 
 #[utoipa::path(get, path = "/customers/{id}", tag = "customers",
@@ -154,8 +154,7 @@ pub async fn show_customer(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
     let c = customers::get_customer(&state.db, &actor, parse_id(&id)?).await?;
-    let v = c.version;
-    Ok(Tagged(c, v))
+    Ok(Tagged::of(c))
 }
 
 /// Owner and division change through `/assign`, not here.
@@ -169,8 +168,7 @@ pub async fn update_customer(
     ApiJson(input): ApiJson<CustomerPatchInput>,
 ) -> Result<impl IntoResponse> {
     let c = customers::update_customer(&state.db, &actor, parse_id(&id)?, version, input).await?;
-    let v = c.version;
-    Ok(Tagged(c, v))
+    Ok(Tagged::of(c))
 }
 
 /// A customer with orders (or other modules' records) cannot be deleted (409); merge it instead.
@@ -207,8 +205,7 @@ pub async fn merge_customer(
     ApiJson(input): ApiJson<MergeInput>,
 ) -> Result<impl IntoResponse> {
     let c = customers::merge_customers(&state.db, &actor, parse_id(&id)?, input).await?;
-    let v = c.version;
-    Ok(Tagged(c, v))
+    Ok(Tagged::of(c))
 }
 
 /// Gives the customer a new owner (needs `customers.assign`); the change is kept in the history.
@@ -221,8 +218,7 @@ pub async fn assign_customer(
     ApiJson(input): ApiJson<AssignmentInput>,
 ) -> Result<impl IntoResponse> {
     let c = customers::assign_customer(&state.db, &actor, parse_id(&id)?, input).await?;
-    let v = c.version;
-    Ok(Tagged(c, v))
+    Ok(Tagged::of(c))
 }
 
 #[utoipa::path(get, path = "/customers/{id}/assignments", tag = "customers",
@@ -375,7 +371,7 @@ pub async fn create_contact(
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<impl IntoResponse> {
     let c = customers::create_contact(&state.db, &actor, input).await?;
-    Ok(Created(format!("/api/v1/contacts/{}", c.id), c.clone(), c.version))
+    Ok(Created::at(format!("/api/v1/contacts/{}", c.id), c))
 }
 
 /// With `Accept: text/vcard`, the contact as a vCard 4.0.
@@ -393,8 +389,7 @@ pub async fn show_contact(
         return Ok(vcard_response(card, Some(&format!("{}.vcf", contact.name))));
     }
     let c = customers::get_contact(&state.db, &actor, id).await?;
-    let v = c.version;
-    Ok(Tagged(c, v).into_response())
+    Ok(Tagged::of(c).into_response())
 }
 
 #[utoipa::path(patch, path = "/contacts/{id}", tag = "contacts", request_body = ContactPatchInput,
@@ -407,8 +402,7 @@ pub async fn update_contact(
     ApiJson(input): ApiJson<ContactPatchInput>,
 ) -> Result<impl IntoResponse> {
     let c = customers::update_contact(&state.db, &actor, parse_id(&id)?, version, input).await?;
-    let v = c.version;
-    Ok(Tagged(c, v))
+    Ok(Tagged::of(c))
 }
 
 #[utoipa::path(delete, path = "/contacts/{id}", tag = "contacts", responses((status = 204), (status = 404)))]
@@ -446,7 +440,7 @@ pub async fn create_interaction(
     ApiJson(input): ApiJson<InteractionInput>,
 ) -> Result<impl IntoResponse> {
     let i = customers::create_interaction(&state.db, &actor, input).await?;
-    Ok(Created(format!("/api/v1/interactions/{}", i.id), i.clone(), i.version))
+    Ok(Created::at(format!("/api/v1/interactions/{}", i.id), i))
 }
 
 #[utoipa::path(get, path = "/interactions/{id}", tag = "interactions",
@@ -457,8 +451,7 @@ pub async fn show_interaction(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
     let i = customers::get_interaction(&state.db, &actor, parse_id(&id)?).await?;
-    let v = i.version;
-    Ok(Tagged(i, v))
+    Ok(Tagged::of(i))
 }
 
 #[utoipa::path(patch, path = "/interactions/{id}", tag = "interactions", request_body = InteractionPatchInput,
@@ -471,8 +464,7 @@ pub async fn update_interaction(
     ApiJson(input): ApiJson<InteractionPatchInput>,
 ) -> Result<impl IntoResponse> {
     let i = customers::update_interaction(&state.db, &actor, parse_id(&id)?, version, input).await?;
-    let v = i.version;
-    Ok(Tagged(i, v))
+    Ok(Tagged::of(i))
 }
 
 /// Removes the interaction with its attachments.
@@ -668,7 +660,7 @@ pub async fn create_order(
     ApiJson(input): ApiJson<OrderInput>,
 ) -> Result<impl IntoResponse> {
     let o = customers::create_order(&state.db, &actor, input).await?;
-    Ok(Created(format!("/api/v1/orders/{}", o.id), o.clone(), o.version))
+    Ok(Created::at(format!("/api/v1/orders/{}", o.id), o))
 }
 
 #[utoipa::path(get, path = "/orders/{id}", tag = "orders", responses((status = 200, body = Order), (status = 404)))]
@@ -678,8 +670,7 @@ pub async fn show_order(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
     let o = customers::get_order(&state.db, &actor, parse_id(&id)?).await?;
-    let v = o.version;
-    Ok(Tagged(o, v))
+    Ok(Tagged::of(o))
 }
 
 /// `lines`, when given, replace all lines.
@@ -693,8 +684,7 @@ pub async fn update_order(
     ApiJson(input): ApiJson<OrderPatchInput>,
 ) -> Result<impl IntoResponse> {
     let o = customers::update_order(&state.db, &actor, parse_id(&id)?, version, input).await?;
-    let v = o.version;
-    Ok(Tagged(o, v))
+    Ok(Tagged::of(o))
 }
 
 #[utoipa::path(delete, path = "/orders/{id}", tag = "orders", responses((status = 204), (status = 404)))]

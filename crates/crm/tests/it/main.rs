@@ -12,6 +12,7 @@ mod demo;
 mod helpers;
 mod import_customers;
 mod import_export;
+mod instances;
 mod jobs;
 mod schema;
 mod web;

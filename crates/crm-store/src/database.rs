@@ -78,24 +78,26 @@ impl Db {
             Backend::Sqlite => {
                 let url = sqlite_url(&options.url)?;
                 let connect = AnyConnectOptions::from_str(&url).map_err(ConnectError::Open)?;
-                let pool = |max: u32| {
+                // Page caches (KiB): the writer's holds the index pages that inserts touch, so a
+                // large transaction does not re-read them; readers share the OS cache. Both are
+                // ceilings, reached only on a big database: together they bound the memory.
+                let pool = |max: u32, cache_kib: u32| {
+                    let pragmas = format!(
+                        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                         PRAGMA cache_size = -{cache_kib};"
+                    );
                     AnyPoolOptions::new()
                         .max_connections(max)
                         .acquire_timeout(Duration::from_secs(30))
-                        .after_connect(|conn, _| {
-                            Box::pin(async move {
-                                conn.execute(
-                                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
-                                )
-                                .await
-                                .map(|_| ())
-                            })
+                        .after_connect(move |conn, _| {
+                            let pragmas = pragmas.clone();
+                            Box::pin(async move { conn.execute(pragmas.as_str()).await.map(|_| ()) })
                         })
                         .connect_with(connect.clone())
                 };
-                let writer = pool(1).await.map_err(ConnectError::Open)?;
+                let writer = pool(1, 32 * 1024).await.map_err(ConnectError::Open)?;
                 writer.execute("PRAGMA journal_mode = WAL").await.map_err(ConnectError::Open)?;
-                let reader = pool(options.max_connections.max(2)).await.map_err(ConnectError::Open)?;
+                let reader = pool(options.max_connections.max(2), 4 * 1024).await.map_err(ConnectError::Open)?;
                 Db { reader, writer, backend }
             }
             Backend::Postgres => {

@@ -2,12 +2,15 @@
 //! the text codecs of ids and times, and the mapping of database errors to `StoreError`.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use sqlx::AnyConnection;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Row};
 use uuid::Uuid;
 
 use crm_core::store::StoreError;
+
+use crate::database::Backend;
 
 /// A value bound to a placeholder. NULLs carry their type: PostgreSQL refuses a text NULL
 /// for a BIGINT column, and a statement prepared with one misreads later integers.
@@ -172,6 +175,72 @@ impl Sql {
             };
         }
         q
+    }
+}
+
+/// Multi-row `INSERT`s into one table: rows gather into one statement that is sent when the
+/// next row would pass `MAX_BINDS` placeholders (well under SQLite's 32,766 and PostgreSQL's
+/// 65,535), so a bulk write takes a statement per few hundred rows instead of one per row.
+/// Full statements share one text, so each connection prepares it once. On SQLite the
+/// placeholders are anonymous `?`: SQLite looks a numbered one up by a linear scan, which
+/// makes binding a statement of n values cost n².
+pub struct Rows {
+    head: String,
+    width: usize,
+    anonymous: bool,
+    sql: Sql,
+}
+
+const MAX_BINDS: usize = 8_000;
+
+impl Rows {
+    /// Rows with numbered placeholders, which both databases understand.
+    pub fn new(table: &str, columns: &[&str]) -> Self {
+        let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        Self { sql: Sql::new(&head), head, width: columns.len(), anonymous: false }
+    }
+
+    /// Rows with the placeholders that bind fastest on `backend`, for large batches.
+    pub fn bulk(backend: Backend, table: &str, columns: &[&str]) -> Self {
+        Self { anonymous: backend == Backend::Sqlite, ..Self::new(table, columns) }
+    }
+
+    /// Adds a row (one value per column, in order), sending the statement first if it is full.
+    pub async fn push(
+        &mut self,
+        conn: &mut AnyConnection,
+        row: impl IntoIterator<Item = Arg>,
+    ) -> Result<(), StoreError> {
+        if self.sql.args.len() + self.width > MAX_BINDS {
+            self.flush(conn).await?;
+        }
+        let first = self.sql.args.is_empty();
+        self.sql.push(if first { "(" } else { ", (" });
+        for (i, value) in row.into_iter().enumerate() {
+            if i > 0 {
+                self.sql.push(", ");
+            }
+            if self.anonymous {
+                self.sql.push("?").args.push(value);
+            } else {
+                self.sql.bind(value);
+            }
+        }
+        self.sql.push(")");
+        Ok(())
+    }
+
+    async fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        if !self.sql.args.is_empty() {
+            self.sql.query().execute(&mut *conn).await.map_err(store_error)?;
+            self.sql = Sql::new(&self.head);
+        }
+        Ok(())
+    }
+
+    /// Sends the rows still gathered.
+    pub async fn finish(mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        self.flush(conn).await
     }
 }
 

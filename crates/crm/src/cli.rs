@@ -420,6 +420,13 @@ async fn demo(config: &Config, args: DemoArgs) -> CliResult {
         summary.orders,
         started.elapsed().as_secs_f64()
     );
+    let seconds = summary.loading.as_secs_f64();
+    println!(
+        "rows: {} in {:.1} s ({:.0} rows/s)",
+        summary.rows,
+        seconds,
+        summary.rows as f64 / seconds.max(f64::EPSILON)
+    );
     if !summary.users.is_empty() {
         println!("users: {}", summary.users.join(", "));
         if generated {

@@ -1,8 +1,9 @@
 //! `crm demo` (issue 4 point 1): a realistic demo company, the same for the same `--seed`.
-//! Divisions, users for every default role, products, then customers in large batches
-//! (one transaction each, through the store's `create_customers`, so numbers, the search
-//! index and the audit trail are right), each with contacts, interactions and orders
-//! written through their use cases. Dates run over the ten years up to today.
+//! Divisions, users for every default role and products through their use cases; then
+//! customers with contacts, interactions and orders, each parsed like user input and written
+//! in batches of a thousand through the store's bulk loader (`load_histories`: multi-row
+//! statements, one transaction and one audit row per batch). Dates run over the ten years up
+//! to today.
 
 use std::collections::HashSet;
 
@@ -19,15 +20,16 @@ use crm_core::base_data::ProductInput;
 use crm_core::base_data::actions as base_data;
 use crm_core::customers::actions as customers;
 use crm_core::customers::{
-    ContactInput, CustomerInput, CustomerStore, InteractionInput, NewCustomer, OrderInput, OrderLineInput,
+    ContactInput, CustomerHistory, CustomerInput, CustomerStore, InteractionInput, NewContact, NewCustomer,
+    NewInteraction, NewOrder, OrderInput, OrderLineInput,
 };
 use crm_core::listing::ListRequest;
 use crm_store::Db;
 
 use crate::tabular::lookup::enabled_entries;
 
-/// Customers written per transaction.
-const BATCH: usize = 500;
+/// Customers written per transaction, with their history: about 20,000 rows.
+const BATCH: usize = 1000;
 
 /// The divisions: name and code.
 pub const DIVISIONS: [(&str, &str); 3] = [("华东", "huadong"), ("华北", "huabei"), ("华南", "huanan")];
@@ -122,6 +124,10 @@ pub struct Summary {
     pub contacts: usize,
     pub interactions: usize,
     pub orders: usize,
+    /// Rows written with the customers: the records, order lines, search documents and phone keys.
+    pub rows: u64,
+    /// Time spent generating and writing the customers and their rows.
+    pub loading: std::time::Duration,
 }
 
 /// Per customer: contacts, interactions and orders (the issue's "about 3, 10, 2").
@@ -225,124 +231,151 @@ pub async fn run(db: &Db, options: &Options, bar: &ProgressBar) -> Result<Summar
     }
 
     let today = chrono::Utc::now().date_naive();
-    let start = today - Duration::days(3650);
-    let day_in_ten_years = |rng: &mut StdRng| -> NaiveDate { start + Duration::days(rng.random_range(0..3650)) };
-
+    let stamp = AuditStamp::of(&system);
+    let world = World { cities, levels, industries, kinds, products, owners, start: today - Duration::days(3650) };
     bar.set_length(options.customers as u64);
     let mut names = HashSet::new();
     let mut done = 0;
+    let started = std::time::Instant::now();
     while done < options.customers {
         let size = BATCH.min(options.customers - done);
         let mut batch = Vec::with_capacity(size);
         for i in done..done + size {
-            let (city, region_id) = match cities.get(rng.random_range(0..cities.len().max(1))) {
-                Some((city, id)) => (city.as_str(), Some(*id)),
-                None => ("华夏", None),
-            };
-            let mut name = format!(
-                "{city}{}{}{}{}",
-                pick(&mut rng, &BRAND_A),
-                pick(&mut rng, &BRAND_B),
-                pick(&mut rng, &TRADES),
-                pick(&mut rng, &FORMS)
-            );
-            if !names.insert(name.clone()) {
-                name = format!("{city}{}{}分公司", pick(&mut rng, &BRAND_A), i + 1);
-                names.insert(name.clone());
-            }
-            let (division_id, owner_id) = owners.get(i % owners.len().max(1)).copied().unzip();
-            let input = CustomerInput {
-                name,
-                division_id,
-                owner_id,
-                status: Some(pick(&mut rng, &["active", "active", "active", "prospect", "lost"]).into()),
-                level_id: levels.get(rng.random_range(0..levels.len().max(1))).copied(),
-                region_id,
-                industry_id: industries.get(rng.random_range(0..industries.len().max(1))).copied(),
-                satisfaction: Some(rng.random_range(1..=5)),
-                credit: Some(rng.random_range(1..=5)),
-                phone: Some(format!("0{}-{:08}", rng.random_range(10..=99), 60_000_000 + i)),
-                legal_representative: Some(person_name(&mut rng)),
-                registered_capital: Some(format!("{}.00", rng.random_range(1..=500) * 10)),
-                ..Default::default()
-            };
-            batch.push(NewCustomer::parse(input, None, None)?);
+            let history = world.customer(&mut rng, i, &mut names, today)?;
+            summary.contacts += history.contacts.len();
+            summary.interactions += history.interactions.len();
+            summary.orders += history.orders.len();
+            batch.push(history);
         }
-        let created = db.create_customers(&batch, today, &AuditStamp::of(&system)).await?;
-        for customer in &created {
-            history(db, &system, &mut rng, customer.id, &kinds, &products, &day_in_ten_years, &mut summary).await?;
-            bar.inc(1);
-        }
-        summary.customers += created.len();
+        summary.rows += db.load_histories(&batch, today, &stamp).await?;
+        summary.customers += size;
         done += size;
+        bar.inc(size as u64);
     }
+    summary.loading = started.elapsed();
     Ok(summary)
 }
 
-/// Contacts, interactions and orders of one new customer.
-#[allow(clippy::too_many_arguments)]
-async fn history(
-    db: &Db,
-    actor: &Actor,
-    rng: &mut StdRng,
-    customer_id: Uuid,
-    kinds: &[Uuid],
-    products: &[(Uuid, u32)],
-    day: &impl Fn(&mut StdRng) -> NaiveDate,
-    summary: &mut Summary,
-) -> Result<(), Error> {
-    let mut contacts = Vec::new();
-    for n in 0..CONTACTS_PER_CUSTOMER {
-        let input = ContactInput {
-            customer_id: Some(customer_id),
-            name: person_name(rng),
-            gender: Some(pick(rng, &["male", "female"]).into()),
-            title: Some(pick(rng, &TITLES).into()),
-            mobile: Some(format!(
-                "1{}{:08}",
-                pick(rng, &["38", "39", "58", "86", "37"]),
-                rng.random_range(0..100_000_000)
-            )),
-            primary: Some(n == 0),
-            ..Default::default()
+/// What the generated customers are made of.
+struct World {
+    /// Cities (regions under a province) with their short names for company names.
+    cities: Vec<(String, Uuid)>,
+    levels: Vec<Uuid>,
+    industries: Vec<Uuid>,
+    kinds: Vec<Uuid>,
+    /// Products with their price in yuan.
+    products: Vec<(Uuid, u32)>,
+    /// (division, its manager): customers go round them.
+    owners: Vec<(Uuid, Uuid)>,
+    /// Ten years before today.
+    start: NaiveDate,
+}
+
+fn any<T: Copy>(rng: &mut StdRng, list: &[T]) -> Option<T> {
+    list.get(rng.random_range(0..list.len().max(1))).copied()
+}
+
+impl World {
+    /// The `i`-th customer with contacts, interactions and orders after the day it was created.
+    fn customer(
+        &self,
+        rng: &mut StdRng,
+        i: usize,
+        names: &mut HashSet<String>,
+        today: NaiveDate,
+    ) -> Result<CustomerHistory, Error> {
+        let (city, region_id) = match self.cities.get(rng.random_range(0..self.cities.len().max(1))) {
+            Some((city, id)) => (city.as_str(), Some(*id)),
+            None => ("华夏", None),
         };
-        contacts.push(customers::create_contact(db, actor, input).await?.id);
-        summary.contacts += 1;
-    }
-    for _ in 0..INTERACTIONS_PER_CUSTOMER {
-        let at = day(rng).and_hms_opt(rng.random_range(1..10), rng.random_range(0..60), 0).unwrap_or_default();
-        let input = InteractionInput {
-            customer_id: Some(customer_id),
-            occurred_at: at.and_utc().to_rfc3339(),
-            kind_id: kinds.get(rng.random_range(0..kinds.len().max(1))).copied(),
-            place: Some(pick(rng, &PLACES).into()),
-            summary: pick(rng, &SUMMARIES).into(),
-            contact_id: contacts.get(rng.random_range(0..contacts.len().max(1))).copied(),
-            ..Default::default()
-        };
-        customers::create_interaction(db, actor, input).await?;
-        summary.interactions += 1;
-    }
-    for _ in 0..ORDERS_PER_CUSTOMER {
-        let mut lines = Vec::new();
-        for _ in 0..rng.random_range(1..=3) {
-            let Some((id, price)) = products.get(rng.random_range(0..products.len().max(1))) else { continue };
-            lines.push(OrderLineInput {
-                product_id: Some(*id),
-                quantity: rng.random_range(1..=20).to_string(),
-                unit_price: format!("{price}.00"),
-                ..Default::default()
-            });
+        let mut name =
+            format!("{city}{}{}{}{}", pick(rng, &BRAND_A), pick(rng, &BRAND_B), pick(rng, &TRADES), pick(rng, &FORMS));
+        if !names.insert(name.clone()) {
+            name = format!("{city}{}{}分公司", pick(rng, &BRAND_A), i + 1);
         }
-        let input = OrderInput {
-            customer_id: Some(customer_id),
-            order_date: day(rng).to_string(),
-            status: Some(pick(rng, &["completed", "completed", "shipped", "confirmed"]).into()),
-            lines,
+        let (division_id, owner_id) = self.owners.get(i % self.owners.len().max(1)).copied().unzip();
+        let input = CustomerInput {
+            name,
+            division_id,
+            owner_id,
+            status: Some(pick(rng, &["active", "active", "active", "prospect", "lost"]).into()),
+            level_id: any(rng, &self.levels),
+            region_id,
+            industry_id: any(rng, &self.industries),
+            satisfaction: Some(rng.random_range(1..=5)),
+            credit: Some(rng.random_range(1..=5)),
+            phone: Some(format!("0{}-{:08}", rng.random_range(10..=99), 60_000_000 + i)),
+            legal_representative: Some(person_name(rng)),
+            registered_capital: Some(format!("{}.00", rng.random_range(1..=500) * 10)),
             ..Default::default()
         };
-        customers::create_order(db, actor, input).await?;
-        summary.orders += 1;
+        let id = Uuid::now_v7();
+        let span = (today - self.start).num_days().max(1);
+        let created = self.start + Duration::days(rng.random_range(0..span));
+        let created_at = created.and_hms_opt(rng.random_range(1..10), rng.random_range(0..60), 0).unwrap_or_default();
+        // History falls between the customer's creation and today.
+        let later = |rng: &mut StdRng| created + Duration::days(rng.random_range(0..=(today - created).num_days()));
+
+        let mut contacts = Vec::with_capacity(CONTACTS_PER_CUSTOMER);
+        for n in 0..CONTACTS_PER_CUSTOMER {
+            let input = ContactInput {
+                customer_id: Some(id),
+                name: person_name(rng),
+                gender: Some(pick(rng, &["male", "female"]).into()),
+                title: Some(pick(rng, &TITLES).into()),
+                mobile: Some(format!(
+                    "1{}{:08}",
+                    pick(rng, &["38", "39", "58", "86", "37"]),
+                    rng.random_range(0..100_000_000)
+                )),
+                primary: Some(n == 0),
+                ..Default::default()
+            };
+            contacts.push((Uuid::now_v7(), NewContact::parse(input)?));
+        }
+        let contact_ids: Vec<Uuid> = contacts.iter().map(|(id, _)| *id).collect();
+        let mut interactions = Vec::with_capacity(INTERACTIONS_PER_CUSTOMER);
+        for _ in 0..INTERACTIONS_PER_CUSTOMER {
+            let at = later(rng).and_hms_opt(rng.random_range(1..10), rng.random_range(0..60), 0).unwrap_or_default();
+            let input = InteractionInput {
+                customer_id: Some(id),
+                occurred_at: at.and_utc().to_rfc3339(),
+                kind_id: any(rng, &self.kinds),
+                place: Some(pick(rng, &PLACES).into()),
+                summary: pick(rng, &SUMMARIES).into(),
+                contact_id: any(rng, &contact_ids),
+                ..Default::default()
+            };
+            interactions.push(NewInteraction::parse(input)?);
+        }
+        let mut orders = Vec::with_capacity(ORDERS_PER_CUSTOMER);
+        for _ in 0..ORDERS_PER_CUSTOMER {
+            let mut lines = Vec::new();
+            for _ in 0..rng.random_range(1..=3) {
+                let Some((id, price)) = any(rng, &self.products) else { continue };
+                lines.push(OrderLineInput {
+                    product_id: Some(id),
+                    quantity: rng.random_range(1..=20).to_string(),
+                    unit_price: format!("{price}.00"),
+                    ..Default::default()
+                });
+            }
+            let input = OrderInput {
+                customer_id: Some(id),
+                order_date: later(rng).to_string(),
+                status: Some(pick(rng, &["completed", "completed", "shipped", "confirmed"]).into()),
+                lines,
+                ..Default::default()
+            };
+            orders.push(NewOrder::parse(input)?);
+        }
+        Ok(CustomerHistory {
+            id,
+            created_at: created_at.and_utc(),
+            customer: NewCustomer::parse(input, None, None)?,
+            contacts,
+            interactions,
+            orders,
+        })
     }
-    Ok(())
 }

@@ -62,4 +62,4 @@ pub use interactions::{
 pub use orders::{
     NewOrder, NewOrderLine, Order, OrderInput, OrderLine, OrderLineInput, OrderPatch, OrderPatchInput, OrderStatus,
 };
-pub use store::CustomerStore;
+pub use store::{CustomerHistory, CustomerStore};

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{
@@ -10,6 +10,19 @@ use super::{
 use crate::access::{AuditStamp, Scope};
 use crate::listing::{ListRequest, Page};
 use crate::store::StoreError;
+
+/// A customer with its whole history, written at once by `load_histories` (the data
+/// generator of `crm demo`, issue 4): contacts with the ids their interactions refer to,
+/// interactions, and orders with their lines.
+#[derive(Debug, Clone)]
+pub struct CustomerHistory {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub customer: NewCustomer,
+    pub contacts: Vec<(Uuid, NewContact)>,
+    pub interactions: Vec<NewInteraction>,
+    pub orders: Vec<NewOrder>,
+}
 
 /// Storage of customers and the records that hang off them. Every read takes the caller's
 /// `Scope`: a customer is visible in its division, and to an own-scope caller only when they
@@ -44,6 +57,16 @@ pub trait CustomerStore {
         today: NaiveDate,
         stamp: &AuditStamp,
     ) -> Result<Vec<Customer>, StoreError>;
+    /// Writes customers with their history in one transaction with multi-row statements:
+    /// numbered from the sequences, indexed for search and phone lookup, each customer's last
+    /// order date set, and one audit row for the batch rather than one per record. Returns
+    /// the number of rows written.
+    async fn load_histories(
+        &self,
+        batch: &[CustomerHistory],
+        today: NaiveDate,
+        stamp: &AuditStamp,
+    ) -> Result<u64, StoreError>;
     async fn update_customer(
         &self,
         scope: &Scope,

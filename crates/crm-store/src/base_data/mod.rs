@@ -23,7 +23,7 @@ use crm_core::store::StoreError;
 use crate::Db;
 use crate::sql::store_error;
 
-pub(crate) use numbering::next_number;
+pub(crate) use numbering::{next_number, next_numbers};
 pub use seed::seed;
 
 #[async_trait]

@@ -107,6 +107,17 @@ pub async fn update(
 /// and the record that carries it commit or roll back together. The counter is not a
 /// change anyone makes, so it neither bumps the rule's version nor writes an audit row.
 pub(crate) async fn next_number(conn: &mut AnyConnection, kind: &str, today: NaiveDate) -> Result<String, StoreError> {
+    let mut numbers = next_numbers(conn, kind, today, 1).await?;
+    numbers.pop().ok_or(StoreError::NotFound)
+}
+
+/// Takes the next `count` numbers of `kind` at once, in order (bulk writes).
+pub(crate) async fn next_numbers(
+    conn: &mut AnyConnection,
+    kind: &str,
+    today: NaiveDate,
+    count: usize,
+) -> Result<Vec<String>, StoreError> {
     // A no-op update takes the row lock on PostgreSQL, so concurrent takers queue here and
     // each reads the counter its predecessor committed; on SQLite the write transaction
     // already excludes every other writer.
@@ -115,9 +126,10 @@ pub(crate) async fn next_number(conn: &mut AnyConnection, kind: &str, today: Nai
     let row = sql.query().fetch_optional(&mut *conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?;
     let sequence = from_row(&row)?;
     let period = sequence.period(today).map_err(StoreError::Invalid)?;
-    let counter = if row.text("period")? == period { row.int("last_value")? + 1 } else { 1 };
+    let first = if row.text("period")? == period { row.int("last_value")? + 1 } else { 1 };
+    let last = first + i64::try_from(count).unwrap_or(i64::MAX) - 1;
     let mut sql = Sql::new("UPDATE number_sequences SET period = ");
-    sql.bind(&period).push(", last_value = ").bind(counter).push(" WHERE id = ").bind(sequence.id);
+    sql.bind(&period).push(", last_value = ").bind(last).push(" WHERE id = ").bind(sequence.id);
     sql.query().execute(&mut *conn).await.map_err(store_error)?;
-    Ok(sequence.number(&period, counter))
+    Ok((first..=last).map(|counter| sequence.number(&period, counter)).collect())
 }

@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::FieldError;
 use crm_core::access::{AuditStamp, Scope};
 use crm_core::customers::search::phone_digits;
@@ -19,7 +19,7 @@ use crate::Db;
 use crate::audit::{self, Change};
 use crate::base_data::next_number;
 use crate::listing::{Kind, ListSpec, find_where, list as list_rows, push_scope};
-use crate::sql::{RowExt, Sql, store_error};
+use crate::sql::{Arg, RowExt, Sql, store_error};
 
 pub const ENTITY: &str = "customers";
 
@@ -317,9 +317,9 @@ async fn set_tags(conn: &mut AnyConnection, customer_id: Uuid, tags: &[String]) 
     Ok(())
 }
 
-/// Appends `, column = $n` for every writable column of a customer, in the order of `WRITABLE`.
-fn push_values(sql: &mut Sql, c: &Customer, first_separator: &str, assign: bool) {
-    let values: [(&str, crate::sql::Arg); 25] = [
+/// The writable columns of a customer (`WRITABLE`, in order) with their values.
+pub fn values(c: &Customer) -> [(&'static str, Arg); 25] {
+    [
         ("name", c.name.clone().into()),
         ("division_id", c.division_id.into()),
         ("owner_id", c.owner_id.into()),
@@ -345,8 +345,12 @@ fn push_values(sql: &mut Sql, c: &Customer, first_separator: &str, assign: bool)
         ("bank_account", c.bank_account.clone().into()),
         ("notes", c.notes.clone().into()),
         ("updated_at", c.updated_at.into()),
-    ];
-    for (i, (column, value)) in values.into_iter().enumerate() {
+    ]
+}
+
+/// Appends `, column = $n` for every writable column of a customer, in the order of `WRITABLE`.
+fn push_values(sql: &mut Sql, c: &Customer, first_separator: &str, assign: bool) {
+    for (i, (column, value)) in values(c).into_iter().enumerate() {
         sql.push(if i == 0 { first_separator } else { ", " });
         if assign {
             sql.push(column).push(" = ");
@@ -355,7 +359,7 @@ fn push_values(sql: &mut Sql, c: &Customer, first_separator: &str, assign: bool)
     }
 }
 
-const WRITABLE: &str = "name, division_id, owner_id, status, level_id, region_id, industry_id, size, lifecycle_stage, \
+pub const WRITABLE: &str = "name, division_id, owner_id, status, level_id, region_id, industry_id, size, lifecycle_stage, \
     satisfaction, credit, phone, fax, website, address, postcode, tax_number, licence_number, legal_representative, \
     registered_capital, annual_turnover, bank, bank_account, notes, updated_at";
 
@@ -383,17 +387,10 @@ pub async fn create_many(
     Ok(created)
 }
 
-/// One customer with its number, tags, search index rows and audit entry, inside the caller's
-/// transaction.
-async fn insert(
-    tx: &mut AnyConnection,
-    new: &NewCustomer,
-    today: NaiveDate,
-    stamp: &AuditStamp,
-) -> Result<Customer, StoreError> {
-    let number = next_number(&mut *tx, "customer", today).await?;
-    let draft = Customer {
-        id: Uuid::now_v7(),
+/// The record a new customer becomes, before the database fills in the labels.
+pub fn draft(new: &NewCustomer, id: Uuid, number: String, at: DateTime<Utc>) -> Customer {
+    Customer {
+        id,
         number,
         name: new.name.clone(),
         division_id: new.division_id,
@@ -426,10 +423,22 @@ async fn insert(
         tags: new.tags.clone(),
         notes: new.notes.clone(),
         last_order_date: None,
-        created_at: stamp.at,
-        updated_at: stamp.at,
+        created_at: at,
+        updated_at: at,
         version: 1,
-    };
+    }
+}
+
+/// One customer with its number, tags, search index rows and audit entry, inside the caller's
+/// transaction.
+async fn insert(
+    tx: &mut AnyConnection,
+    new: &NewCustomer,
+    today: NaiveDate,
+    stamp: &AuditStamp,
+) -> Result<Customer, StoreError> {
+    let number = next_number(&mut *tx, "customer", today).await?;
+    let draft = draft(new, Uuid::now_v7(), number, stamp.at);
     let mut sql = Sql::new("INSERT INTO customers (id, number, created_at, version, ");
     sql.push(WRITABLE).push(") VALUES (").bind(draft.id).push(", ").bind(&draft.number).push(", ");
     sql.bind(stamp.at).push(", 1");

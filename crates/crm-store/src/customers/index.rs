@@ -10,7 +10,7 @@ use crm_core::store::StoreError;
 
 use crate::database::Backend;
 use crate::dialect::push_tokens_match;
-use crate::sql::{Sql, store_error};
+use crate::sql::{Arg, Rows, Sql, store_error};
 
 /// `customer` or `contact`: which record a document or phone row describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,39 +48,75 @@ pub async fn forget_customer(conn: &mut AnyConnection, customer_id: Uuid) -> Res
     Ok(())
 }
 
-async fn write(
-    conn: &mut AnyConnection,
-    entity: Entity,
-    entity_id: Uuid,
-    customer_id: Uuid,
-    texts: &[Option<&str>],
-    phones: &[Option<&str>],
-) -> Result<(), StoreError> {
-    forget(conn, entity_id).await?;
-    let mut sql = Sql::new("INSERT INTO customer_search (entity, entity_id, customer_id, tokens) VALUES (");
-    sql.bind(entity.code()).push(", ").bind(entity_id).push(", ").bind(customer_id).push(", ");
-    sql.bind(document(texts, phones)).push(")");
-    sql.query().execute(&mut *conn).await.map_err(store_error)?;
-    let mut digits: Vec<String> = phones.iter().flatten().flat_map(|p| phone_keys(p)).collect();
-    digits.sort();
-    digits.dedup();
-    for d in digits {
-        let mut sql = Sql::new("INSERT INTO customer_phones (entity, entity_id, customer_id, digits) VALUES (");
-        sql.bind(entity.code()).push(", ").bind(entity_id).push(", ").bind(customer_id).push(", ").bind(d);
-        sql.push(")");
-        sql.query().execute(&mut *conn).await.map_err(store_error)?;
+/// The search document and phone digits of one record.
+pub struct Document {
+    pub entity: Entity,
+    pub entity_id: Uuid,
+    pub customer_id: Uuid,
+    pub tokens: String,
+    pub digits: Vec<String>,
+}
+
+impl Document {
+    fn new(
+        entity: Entity,
+        entity_id: Uuid,
+        customer_id: Uuid,
+        texts: &[Option<&str>],
+        phones: &[Option<&str>],
+    ) -> Self {
+        let mut digits: Vec<String> = phones.iter().flatten().flat_map(|p| phone_keys(p)).collect();
+        digits.sort();
+        digits.dedup();
+        Self { entity, entity_id, customer_id, tokens: document(texts, phones), digits }
     }
-    Ok(())
+
+    /// A customer's name, number and phone.
+    pub fn customer(id: Uuid, name: &str, number: &str, phone: Option<&str>) -> Self {
+        Self::new(Entity::Customer, id, id, &[Some(name), Some(number)], &[phone])
+    }
+
+    /// A contact's name, e-mail, phone and mobile.
+    pub fn contact(id: Uuid, customer_id: Uuid, name: &str, email: Option<&str>, phones: [Option<&str>; 2]) -> Self {
+        Self::new(Entity::Contact, id, customer_id, &[Some(name), email], &phones)
+    }
+
+    /// The columns of its `customer_search` row.
+    pub const SEARCH_COLUMNS: [&str; 4] = ["entity", "entity_id", "customer_id", "tokens"];
+    /// The columns of its `customer_phones` rows.
+    pub const PHONE_COLUMNS: [&str; 4] = ["entity", "entity_id", "customer_id", "digits"];
+
+    pub fn search_row(&self) -> [Arg; 4] {
+        [self.entity.code().into(), self.entity_id.into(), self.customer_id.into(), self.tokens.clone().into()]
+    }
+
+    pub fn phone_rows(&self) -> impl Iterator<Item = [Arg; 4]> + '_ {
+        self.digits
+            .iter()
+            .map(|d| [self.entity.code().into(), self.entity_id.into(), self.customer_id.into(), d.clone().into()])
+    }
+
+    /// Replaces the record's rows.
+    async fn write(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        forget(conn, self.entity_id).await?;
+        let mut rows = Rows::new("customer_search", &Self::SEARCH_COLUMNS);
+        rows.push(conn, self.search_row()).await?;
+        rows.finish(conn).await?;
+        let mut rows = Rows::new("customer_phones", &Self::PHONE_COLUMNS);
+        for row in self.phone_rows() {
+            rows.push(conn, row).await?;
+        }
+        rows.finish(conn).await
+    }
 }
 
 pub async fn index_customer(conn: &mut AnyConnection, c: &Customer) -> Result<(), StoreError> {
-    let texts = [Some(c.name.as_str()), Some(c.number.as_str())];
-    write(conn, Entity::Customer, c.id, c.id, &texts, &[c.phone.as_deref()]).await
+    Document::customer(c.id, &c.name, &c.number, c.phone.as_deref()).write(conn).await
 }
 
 pub async fn index_contact(conn: &mut AnyConnection, c: &Contact) -> Result<(), StoreError> {
-    let texts = [Some(c.name.as_str()), c.email.as_deref()];
-    write(conn, Entity::Contact, c.id, c.customer_id, &texts, &[c.phone.as_deref(), c.mobile.as_deref()]).await
+    let phones = [c.phone.as_deref(), c.mobile.as_deref()];
+    Document::contact(c.id, c.customer_id, &c.name, c.email.as_deref(), phones).write(conn).await
 }
 
 /// ` AND {id} IN (…)`: records (`entity`, or customers through any of their documents when

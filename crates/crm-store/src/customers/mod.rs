@@ -1,6 +1,7 @@
 //! Storage of the customers module: customers, contacts, interactions and attachments,
 //! orders, ownership, merge, saved filters, and the search and phone indexes.
 
+mod bulk;
 mod contacts;
 mod customer;
 mod index;
@@ -16,9 +17,9 @@ use uuid::Uuid;
 
 use crm_core::access::{AuditStamp, Scope};
 use crm_core::customers::{
-    Assignment, Attachment, AttachmentContent, Contact, ContactPatch, Customer, CustomerPatch, CustomerStore,
-    Duplicate, DuplicateProbe, Interaction, InteractionPatch, NewAttachment, NewContact, NewCustomer, NewInteraction,
-    NewOrder, NewSavedFilter, Order, OrderPatch, PhoneLookup, SavedFilter, SearchResults, Share,
+    Assignment, Attachment, AttachmentContent, Contact, ContactPatch, Customer, CustomerHistory, CustomerPatch,
+    CustomerStore, Duplicate, DuplicateProbe, Interaction, InteractionPatch, NewAttachment, NewContact, NewCustomer,
+    NewInteraction, NewOrder, NewSavedFilter, Order, OrderPatch, PhoneLookup, SavedFilter, SearchResults, Share,
 };
 use crm_core::listing::{ListRequest, Page};
 use crm_core::store::StoreError;
@@ -56,6 +57,14 @@ impl CustomerStore for Db {
         stamp: &AuditStamp,
     ) -> Result<Vec<Customer>, StoreError> {
         customer::create_many(self, new, today, stamp).await
+    }
+    async fn load_histories(
+        &self,
+        batch: &[CustomerHistory],
+        today: NaiveDate,
+        stamp: &AuditStamp,
+    ) -> Result<u64, StoreError> {
+        bulk::load_histories(self, batch, today, stamp).await
     }
     async fn update_customer(
         &self,

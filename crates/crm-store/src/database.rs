@@ -129,10 +129,21 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.writer).await.map_err(|e| match e {
-            MigrateError::VersionMissing(v) => ConnectError::NewerDatabase(v),
-            other => ConnectError::Migrate(other),
-        })
+        // PostgreSQL migrations take an advisory lock; SQLite ones take none, so processes
+        // started together on a new file can both try the same migration. Each migration is
+        // one transaction, so the loser changed nothing: it tries again and finds the work done.
+        let mut attempts = 0;
+        loop {
+            match migrator.run(&self.writer).await {
+                Ok(()) => return Ok(()),
+                Err(MigrateError::VersionMissing(v)) => return Err(ConnectError::NewerDatabase(v)),
+                Err(e) if self.backend == Backend::Postgres || attempts == 5 => return Err(ConnectError::Migrate(e)),
+                Err(_) => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(100 * attempts)).await;
+                }
+            }
+        }
     }
 
     /// Checks the database answers (for `/readyz`).

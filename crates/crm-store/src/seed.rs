@@ -4,12 +4,18 @@ use crm_core::access::{Actor, AuditStamp, default_roles};
 use crm_core::store::StoreError;
 
 use crate::Db;
+use crate::database::Backend;
 use crate::sql::{RowExt, Sql, store_error};
 
 const SEEDED_KEY: &str = "defaults_seeded";
 
 pub async fn ensure_defaults(db: &Db) -> Result<(), StoreError> {
     let mut tx = db.begin_write().await?;
+    // Servers started together on a new database each find no defaults; only one may write
+    // them. SQLite's write transaction already excludes the others; PostgreSQL's does not.
+    if db.backend == Backend::Postgres {
+        sqlx::query("LOCK TABLE settings IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await.map_err(store_error)?;
+    }
     let mut sql = Sql::new("SELECT COUNT(*) AS n FROM settings WHERE key = ");
     sql.bind(SEEDED_KEY);
     if sql.query().fetch_one(&mut *tx).await.map_err(store_error)?.int("n")? > 0 {

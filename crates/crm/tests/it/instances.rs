@@ -42,9 +42,7 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
-/// A fresh database with one user, made by `crm user add`. Like a deployment, the tests
-/// migrate a new database once before the instances start; three first starts racing on an
-/// empty database are not what these tests cover.
+/// A fresh database with one user, made by `crm user add`.
 async fn database_with_user(username: &str, role: &str, division: Option<&str>) -> String {
     let (db, _) = fresh_database_url().await;
     let mut args = vec!["user", "add", username, "--role", role, "--password-stdin"];
@@ -280,6 +278,20 @@ async fn wait_for_runs(store: &crm_store::Db, runs: i64) {
         assert!(started.elapsed() < DEADLINE, "still waiting for run {runs}: {job:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test]
+async fn three_instances_started_at_once_on_an_empty_database_all_come_up_with_one_set_of_defaults() {
+    let (db, _) = fresh_database_url().await;
+    // Each start migrates the new database and writes the shipped defaults; they race.
+    let cluster = Cluster::start(&db, false).await;
+    assert_eq!(cluster.instances.len(), 3);
+    let store = open_db(&db).await;
+    let roles = crm_core::access::AccessStore::list_roles(&store, &crm_core::listing::ListRequest::first("code", 50))
+        .await
+        .unwrap();
+    let codes: Vec<&str> = roles.items.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["admin", "director", "division_admin", "executive", "manager"]);
 }
 
 #[tokio::test]

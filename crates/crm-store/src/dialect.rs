@@ -34,19 +34,58 @@ pub fn begin_write(backend: Backend) -> &'static str {
 pub fn push_tokens_match(backend: Backend, sql: &mut Sql, alias: &str, tokens: &[String]) {
     match backend {
         Backend::Sqlite => {
-            // Each token quoted as an FTS5 string: tokens hold no quotes, and quoting keeps
-            // words such as `or` and `not` from being read as operators.
-            let query: Vec<String> = tokens.iter().map(|t| format!("\"{}\"", t.replace('"', ""))).collect();
             sql.push(" AND ")
                 .push(alias)
                 .push(".doc_id IN (SELECT rowid FROM customer_search_fts WHERE customer_search_fts MATCH ");
-            sql.bind(query.join(" ")).push(")");
+            sql.bind(fts_query(tokens)).push(")");
         }
         Backend::Postgres => {
             sql.push(" AND string_to_array(").push(alias).push(".tokens, ' ') @> string_to_array(");
             sql.bind(tokens.join(" ")).push(", ' ')");
         }
     }
+}
+
+/// A search that starts from the matching documents: the head of its `FROM` clause (the
+/// documents as `s`, the tables of the records to follow after a cross join, linked in the
+/// `WHERE` clause), the condition that matches every token, and the order newest document
+/// first. SQLite walks its FTS5 index from the newest rowid down and stops at the limit
+/// however common the word; PostgreSQL's planner picks the GIN index or the primary key read
+/// backwards from the statistics of the token array.
+pub fn push_documents_first(backend: Backend, sql: &mut Sql) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            sql.push("customer_search_fts CROSS JOIN customer_search s CROSS JOIN ");
+            "customer_search_fts.rowid DESC"
+        }
+        Backend::Postgres => {
+            sql.push("customer_search s CROSS JOIN ");
+            "s.doc_id DESC"
+        }
+    }
+}
+
+/// ` AND …`: the documents `s` of a `push_documents_first` search describe records of
+/// `entity` (a fixed code, written as a literal so PostgreSQL can use its partial index) and
+/// hold every token.
+pub fn push_documents_match(backend: Backend, sql: &mut Sql, entity: &'static str, tokens: &[String]) {
+    match backend {
+        Backend::Sqlite => {
+            sql.push(" AND s.doc_id = customer_search_fts.rowid AND customer_search_fts MATCH ");
+            sql.bind(format!("entity : \"{entity}\" AND {}", fts_query(tokens)));
+        }
+        Backend::Postgres => {
+            sql.push(" AND s.entity = '").push(entity).push("'");
+            push_tokens_match(backend, sql, "s", tokens);
+        }
+    }
+}
+
+/// The tokens as an FTS5 query on the `tokens` column, each quoted as a string: tokens hold
+/// no quotes, and quoting keeps words such as `or` and `not` from being read as operators.
+fn fts_query(tokens: &[String]) -> String {
+    let quoted: Vec<String> = tokens.iter().map(|t| format!("\"{}\"", t.replace('"', ""))).collect();
+    format!("tokens : ({})", quoted.join(" "))
 }
 
 /// A consistent copy of a live SQLite database (`VACUUM INTO` reads one snapshot).

@@ -9,7 +9,7 @@ use crm_core::listing::{ListRequest, Page};
 use crm_core::store::StoreError;
 
 use super::customer::{division_of, push_customer_scope, scoped};
-use super::index::{self, Entity};
+use super::index::{self, DocumentQuery, Entity};
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::listing::{Kind, ListSpec, find_where, list as list_rows};
@@ -101,6 +101,14 @@ pub async fn list(db: &Db, scope: &Scope, req: &ListRequest) -> Result<Page<Cont
     extra.append(&scoped(scope));
     let page = list_rows(&db.reader, &LIST, &Scope::everything(), &extra, &rest).await?;
     page.try_map(|r| from_row(&r))
+}
+
+/// Contacts whose document matches `q` (global search), newest first.
+pub async fn search(db: &Db, scope: &Scope, q: &str, limit: u32) -> Result<Vec<Contact>, StoreError> {
+    let query = DocumentQuery { columns: COLUMNS, from: FROM, id: "ct.id", entity: Entity::Contact };
+    let Some(sql) = query.sql(db.backend, q, &scoped(scope), limit) else { return Ok(Vec::new()) };
+    let rows = sql.query().fetch_all(&db.reader).await.map_err(store_error)?;
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn get_in(conn: &mut AnyConnection, scope: &Scope, id: Uuid) -> Result<Contact, StoreError> {

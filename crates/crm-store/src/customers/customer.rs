@@ -14,7 +14,7 @@ use crm_core::customers::{
 use crm_core::listing::{ListRequest, Page};
 use crm_core::store::StoreError;
 
-use super::index::{self, Entity};
+use super::index::{self, DocumentQuery, Entity};
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::base_data::next_number;
@@ -215,6 +215,15 @@ pub async fn list(db: &Db, scope: &Scope, req: &ListRequest) -> Result<Page<Cust
     let mut conn = db.reader.acquire().await.map_err(store_error)?;
     let items = load(&mut conn, &page.items).await?;
     Ok(Page { items, next_cursor: page.next_cursor, total: page.total })
+}
+
+/// Customers whose own document matches `q` (global search), newest first.
+pub async fn search(db: &Db, scope: &Scope, q: &str, limit: u32) -> Result<Vec<Customer>, StoreError> {
+    let query = DocumentQuery { columns: COLUMNS, from: FROM, id: "c.id", entity: Entity::Customer };
+    let Some(sql) = query.sql(db.backend, q, &scoped(scope), limit) else { return Ok(Vec::new()) };
+    let mut conn = db.reader.acquire().await.map_err(store_error)?;
+    let rows = sql.query().fetch_all(&mut *conn).await.map_err(store_error)?;
+    load(&mut conn, &rows).await
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: Uuid) -> Result<Customer, StoreError> {

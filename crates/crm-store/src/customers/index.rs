@@ -9,7 +9,7 @@ use crm_core::customers::{Contact, Customer};
 use crm_core::store::StoreError;
 
 use crate::database::Backend;
-use crate::dialect::push_tokens_match;
+use crate::dialect::{push_documents_first, push_documents_match, push_tokens_match};
 use crate::sql::{Arg, Rows, Sql, store_error};
 
 /// `customer` or `contact`: which record a document or phone row describes.
@@ -135,6 +135,33 @@ pub fn push_search(backend: Backend, sql: &mut Sql, id: &str, entity: Option<Ent
     }
     push_tokens_match(backend, sql, "s", &tokens);
     sql.push(")");
+}
+
+/// The global search of one kind of record: `SELECT {columns} FROM` the documents of `entity`
+/// holding every token of `q`, then `from` (the record's tables, whose `{id}` the document
+/// names), within `scope`, newest document first, at most `limit`. None when `q` has no
+/// searchable token.
+pub struct DocumentQuery<'a> {
+    pub columns: &'a str,
+    pub from: &'a str,
+    pub id: &'a str,
+    pub entity: Entity,
+}
+
+impl DocumentQuery<'_> {
+    pub fn sql(&self, backend: Backend, q: &str, scope: &Sql, limit: u32) -> Option<Sql> {
+        let tokens: Vec<String> = query_tokens(q).into_iter().collect();
+        if tokens.is_empty() {
+            return None;
+        }
+        let mut sql = Sql::new("SELECT ");
+        sql.push(self.columns).push(" FROM ");
+        let order = push_documents_first(backend, &mut sql);
+        sql.push(self.from).push(" WHERE ").push(self.id).push(" = s.entity_id");
+        push_documents_match(backend, &mut sql, self.entity.code(), &tokens);
+        sql.append(scope).push(" ORDER BY ").push(order).push(" LIMIT ").bind(i64::from(limit));
+        Some(sql)
+    }
 }
 
 /// ` AND {id} IN (…)`: records of `entity` with a phone of these national digits.

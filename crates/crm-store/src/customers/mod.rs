@@ -140,9 +140,23 @@ impl CustomerStore for Db {
     }
 
     async fn search(&self, scope: &Scope, q: &str, limit: u32) -> Result<SearchResults, StoreError> {
-        let req = ListRequest { q: Some(q.to_string()), ..ListRequest::first("name", limit) };
-        let customers = customer::list(self, scope, &req).await?.items;
-        let contacts = contacts::list(self, scope, &req).await?.items;
+        let mut customers = customer::search(self, scope, q, limit).await?;
+        let contacts = contacts::search(self, scope, q, limit).await?;
+        // The customers of the contacts found come after those found by their own record.
+        let mut more: Vec<String> = Vec::new();
+        for c in &contacts {
+            let id = c.customer_id.to_string();
+            if !customers.iter().any(|x| x.id == c.customer_id) && !more.contains(&id) {
+                more.push(id);
+            }
+        }
+        let room = usize::try_from(limit).unwrap_or(usize::MAX).saturating_sub(customers.len());
+        more.truncate(room);
+        if !more.is_empty() {
+            let req =
+                ListRequest { filters: vec![("ids".into(), more.join(","))], ..ListRequest::first("name", limit) };
+            customers.extend(customer::list(self, scope, &req).await?.items);
+        }
         Ok(SearchResults { customers, contacts })
     }
     async fn lookup_phone(&self, scope: &Scope, digits: &str) -> Result<PhoneLookup, StoreError> {

@@ -120,6 +120,16 @@ impl Db {
         self.writer.begin_with(crate::dialect::begin_write(self.backend)).await.map_err(crate::sql::store_error)
     }
 
+    /// Readies the writer for loading millions of rows (`crm demo`): on SQLite its page
+    /// cache grows to 1 GiB, so the index pages a large transaction touches stay in memory
+    /// instead of spilling into the WAL and being read back.
+    pub async fn prepare_bulk_load(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            self.writer.execute("PRAGMA cache_size = -1048576").await.map_err(crate::sql::store_error)?;
+        }
+        Ok(())
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -236,6 +236,7 @@ pub async fn run(db: &Db, options: &Options, bar: &ProgressBar) -> Result<Summar
     bar.set_length(options.customers as u64);
     let mut names = HashSet::new();
     let mut done = 0;
+    db.prepare_bulk_load().await?;
     let started = std::time::Instant::now();
     while done < options.customers {
         let size = BATCH.min(options.customers - done);

@@ -193,7 +193,7 @@ pub async fn create(db: &Db, new: &NewContact, stamp: &AuditStamp) -> Result<Con
     sql.push(", 1)");
     sql.query().execute(&mut *tx).await.map_err(store_error)?;
     let contact = get_in(&mut tx, &Scope::everything(), id).await?;
-    index::index_contact(&mut tx, &contact).await?;
+    index::contact_document(&contact).insert(&mut tx).await?;
     audit::record(&mut tx, stamp, change("create", division, None, Some(&contact))).await?;
     tx.commit().await.map_err(store_error)?;
     Ok(contact)
@@ -227,7 +227,7 @@ pub async fn update(
     if sql.query().execute(&mut *tx).await.map_err(store_error)?.rows_affected() == 0 {
         return Err(StoreError::Stale);
     }
-    index::index_contact(&mut tx, &new).await?;
+    index::contact_document(&new).replace(&mut tx).await?;
     let division = division_of(&mut tx, old.customer_id).await?;
     audit::record(&mut tx, stamp, change("update", division, Some(&old), Some(&new))).await?;
     tx.commit().await.map_err(store_error)?;

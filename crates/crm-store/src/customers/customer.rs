@@ -459,9 +459,11 @@ async fn insert(
         }
         other => other,
     })?;
-    set_tags(tx, draft.id, &draft.tags).await?;
+    if !draft.tags.is_empty() {
+        set_tags(tx, draft.id, &draft.tags).await?;
+    }
     let customer = get_in(tx, &Scope::everything(), draft.id).await?;
-    index::index_customer(tx, &customer).await?;
+    index::customer_document(&customer).insert(tx).await?;
     audit::record(tx, stamp, change("create", None, Some(&customer))).await?;
     Ok(customer)
 }
@@ -510,7 +512,7 @@ pub async fn update(
         set_tags(&mut tx, id, &draft.tags).await?;
     }
     let new = get_in(&mut tx, &Scope::everything(), id).await?;
-    index::index_customer(&mut tx, &new).await?;
+    index::customer_document(&new).replace(&mut tx).await?;
     audit::record(&mut tx, stamp, change("update", Some(&old), Some(&new))).await?;
     tx.commit().await.map_err(store_error)?;
     Ok(new)

@@ -96,9 +96,8 @@ impl Document {
             .map(|d| [self.entity.code().into(), self.entity_id.into(), self.customer_id.into(), d.clone().into()])
     }
 
-    /// Replaces the record's rows.
-    async fn write(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
-        forget(conn, self.entity_id).await?;
+    /// Writes the rows of a record that has none yet.
+    pub async fn insert(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
         let mut rows = Rows::new("customer_search", &Self::SEARCH_COLUMNS);
         rows.push(conn, self.search_row()).await?;
         rows.finish(conn).await?;
@@ -108,15 +107,20 @@ impl Document {
         }
         rows.finish(conn).await
     }
+
+    /// Replaces the rows of a record.
+    pub async fn replace(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        forget(conn, self.entity_id).await?;
+        self.insert(conn).await
+    }
 }
 
-pub async fn index_customer(conn: &mut AnyConnection, c: &Customer) -> Result<(), StoreError> {
-    Document::customer(c.id, &c.name, &c.number, c.phone.as_deref()).write(conn).await
+pub fn customer_document(c: &Customer) -> Document {
+    Document::customer(c.id, &c.name, &c.number, c.phone.as_deref())
 }
 
-pub async fn index_contact(conn: &mut AnyConnection, c: &Contact) -> Result<(), StoreError> {
-    let phones = [c.phone.as_deref(), c.mobile.as_deref()];
-    Document::contact(c.id, c.customer_id, &c.name, c.email.as_deref(), phones).write(conn).await
+pub fn contact_document(c: &Contact) -> Document {
+    Document::contact(c.id, c.customer_id, &c.name, c.email.as_deref(), [c.phone.as_deref(), c.mobile.as_deref()])
 }
 
 /// ` AND {id} IN (…)`: records (`entity`, or customers through any of their documents when

@@ -29,34 +29,56 @@ pub fn begin_write(backend: Backend) -> &'static str {
     }
 }
 
-/// ` AND …`: the search document `alias` (a row of `customer_search`) holds every token.
-/// SQLite asks its FTS5 index for the documents; PostgreSQL its GIN index on the token array.
-pub fn push_tokens_match(backend: Backend, sql: &mut Sql, alias: &str, tokens: &[String]) {
+/// The FTS5 index of one kind of search document (`customer` or `contact`) on SQLite.
+fn fts_table(entity: &str) -> &'static str {
+    if entity == "contact" { "contact_search_fts" } else { "customer_search_fts" }
+}
+
+/// ` AND …`: the search document `alias` (a row of `customer_search`) holds every token; with
+/// `entity`, only documents of that kind (a fixed code). SQLite asks the FTS5 index of each
+/// kind for the documents; PostgreSQL its GIN index on the token array.
+pub fn push_tokens_match(
+    backend: Backend,
+    sql: &mut Sql,
+    alias: &str,
+    entity: Option<&'static str>,
+    tokens: &[String],
+) {
     match backend {
         Backend::Sqlite => {
-            sql.push(" AND ")
-                .push(alias)
-                .push(".doc_id IN (SELECT rowid FROM customer_search_fts WHERE customer_search_fts MATCH ");
-            sql.bind(fts_query(tokens)).push(")");
+            let entities = match entity {
+                Some(entity) => vec![entity],
+                None => vec!["customer", "contact"],
+            };
+            sql.push(" AND (");
+            for (i, entity) in entities.into_iter().enumerate() {
+                let table = fts_table(entity);
+                sql.push(if i == 0 { "" } else { " OR " }).push(alias).push(".doc_id IN (SELECT rowid FROM ");
+                sql.push(table).push(" WHERE ").push(table).push(" MATCH ").bind(fts_query(tokens)).push(")");
+            }
+            sql.push(")");
         }
         Backend::Postgres => {
+            if let Some(entity) = entity {
+                sql.push(" AND ").push(alias).push(".entity = '").push(entity).push("'");
+            }
             sql.push(" AND string_to_array(").push(alias).push(".tokens, ' ') @> string_to_array(");
             sql.bind(tokens.join(" ")).push(", ' ')");
         }
     }
 }
 
-/// A search that starts from the matching documents: the head of its `FROM` clause (the
-/// documents as `s`, the tables of the records to follow after a cross join, linked in the
-/// `WHERE` clause), the condition that matches every token, and the order newest document
-/// first. SQLite walks its FTS5 index from the newest rowid down and stops at the limit
-/// however common the word; PostgreSQL's planner picks the GIN index or the primary key read
+/// A search that starts from the matching documents of one kind: pushes the head of its
+/// `FROM` clause (the documents as `s`; the record's tables follow after a cross join, linked
+/// in the `WHERE` clause) and returns the order, newest document first. SQLite walks the
+/// kind's FTS5 index from the newest rowid down and stops at the limit however common the
+/// word; PostgreSQL's planner picks the kind's partial GIN index or the primary key read
 /// backwards from the statistics of the token array.
-pub fn push_documents_first(backend: Backend, sql: &mut Sql) -> &'static str {
+pub fn push_documents_first(backend: Backend, sql: &mut Sql, entity: &'static str) -> &'static str {
     match backend {
         Backend::Sqlite => {
-            sql.push("customer_search_fts CROSS JOIN customer_search s CROSS JOIN ");
-            "customer_search_fts.rowid DESC"
+            sql.push(fts_table(entity)).push(" CROSS JOIN customer_search s CROSS JOIN ");
+            if entity == "contact" { "contact_search_fts.rowid DESC" } else { "customer_search_fts.rowid DESC" }
         }
         Backend::Postgres => {
             sql.push("customer_search s CROSS JOIN ");
@@ -65,27 +87,24 @@ pub fn push_documents_first(backend: Backend, sql: &mut Sql) -> &'static str {
     }
 }
 
-/// ` AND …`: the documents `s` of a `push_documents_first` search describe records of
-/// `entity` (a fixed code, written as a literal so PostgreSQL can use its partial index) and
-/// hold every token.
+/// ` AND …`: the documents `s` of a `push_documents_first` search of `entity` (written as a
+/// literal so PostgreSQL can use its partial index) hold every token.
 pub fn push_documents_match(backend: Backend, sql: &mut Sql, entity: &'static str, tokens: &[String]) {
     match backend {
         Backend::Sqlite => {
-            sql.push(" AND s.doc_id = customer_search_fts.rowid AND customer_search_fts MATCH ");
-            sql.bind(format!("entity : \"{entity}\" AND {}", fts_query(tokens)));
+            let table = fts_table(entity);
+            sql.push(" AND s.doc_id = ").push(table).push(".rowid AND ").push(table).push(" MATCH ");
+            sql.bind(fts_query(tokens));
         }
-        Backend::Postgres => {
-            sql.push(" AND s.entity = '").push(entity).push("'");
-            push_tokens_match(backend, sql, "s", tokens);
-        }
+        Backend::Postgres => push_tokens_match(backend, sql, "s", Some(entity), tokens),
     }
 }
 
-/// The tokens as an FTS5 query on the `tokens` column, each quoted as a string: tokens hold
-/// no quotes, and quoting keeps words such as `or` and `not` from being read as operators.
+/// The tokens as an FTS5 query, each quoted as a string: tokens hold no quotes, and quoting
+/// keeps words such as `or` and `not` from being read as operators.
 fn fts_query(tokens: &[String]) -> String {
     let quoted: Vec<String> = tokens.iter().map(|t| format!("\"{}\"", t.replace('"', ""))).collect();
-    format!("tokens : ({})", quoted.join(" "))
+    quoted.join(" ")
 }
 
 /// A consistent copy of a live SQLite database (`VACUUM INTO` reads one snapshot).

@@ -134,10 +134,7 @@ pub fn push_search(backend: Backend, sql: &mut Sql, id: &str, entity: Option<Ent
     }
     let column = if entity.is_some() { "s.entity_id" } else { "s.customer_id" };
     sql.push(" AND ").push(id).push(" IN (SELECT ").push(column).push(" FROM customer_search s WHERE 1 = 1");
-    if let Some(entity) = entity {
-        sql.push(" AND s.entity = ").bind(entity.code());
-    }
-    push_tokens_match(backend, sql, "s", &tokens);
+    push_tokens_match(backend, sql, "s", entity.map(Entity::code), &tokens);
     sql.push(")");
 }
 
@@ -160,7 +157,7 @@ impl DocumentQuery<'_> {
         }
         let mut sql = Sql::new("SELECT ");
         sql.push(self.columns).push(" FROM ");
-        let order = push_documents_first(backend, &mut sql);
+        let order = push_documents_first(backend, &mut sql, self.entity.code());
         sql.push(self.from).push(" WHERE ").push(self.id).push(" = s.entity_id");
         push_documents_match(backend, &mut sql, self.entity.code(), &tokens);
         sql.append(scope).push(" ORDER BY ").push(order).push(" LIMIT ").bind(i64::from(limit));

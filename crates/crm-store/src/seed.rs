@@ -9,17 +9,26 @@ use crate::sql::{RowExt, Sql, store_error};
 
 const SEEDED_KEY: &str = "defaults_seeded";
 
+async fn seeded(conn: &mut sqlx::AnyConnection) -> Result<bool, StoreError> {
+    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM settings WHERE key = ");
+    sql.bind(SEEDED_KEY);
+    Ok(sql.query().fetch_one(&mut *conn).await.map_err(store_error)?.int("n")? > 0)
+}
+
 pub async fn ensure_defaults(db: &Db) -> Result<(), StoreError> {
+    // The usual case, a database seeded long ago, takes no lock.
+    if seeded(&mut *db.reader.acquire().await.map_err(store_error)?).await? {
+        return Ok(());
+    }
     let mut tx = db.begin_write().await?;
     // Servers started together on a new database each find no defaults; only one may write
     // them. SQLite's write transaction already excludes the others; PostgreSQL's does not.
     if db.backend == Backend::Postgres {
         sqlx::query("LOCK TABLE settings IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await.map_err(store_error)?;
     }
-    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM settings WHERE key = ");
-    sql.bind(SEEDED_KEY);
-    if sql.query().fetch_one(&mut *tx).await.map_err(store_error)?.int("n")? > 0 {
-        return Ok(());
+    // Ended at once, not left to the connection's next use: the lock would be held till then.
+    if seeded(&mut tx).await? {
+        return tx.rollback().await.map_err(store_error);
     }
     let stamp = AuditStamp::of(&Actor::system());
     for role in default_roles() {

@@ -72,8 +72,10 @@ pub fn push_tokens_match(
 /// `FROM` clause (the documents as `s`; the record's tables follow after a cross join, linked
 /// in the `WHERE` clause) and returns the order, newest document first. SQLite walks the
 /// kind's FTS5 index from the newest rowid down and stops at the limit however common the
-/// word; PostgreSQL's planner picks the kind's partial GIN index or the primary key read
-/// backwards from the statistics of the token array.
+/// word. PostgreSQL reads the kind's partial GIN index and sorts the matches: its statistics
+/// are of the whole token column, so given the choice it walked the primary key backwards for
+/// a word common among customers but absent from contacts, through all four million
+/// documents (1.75 s at a million customers); `+ 0` takes that choice away.
 pub fn push_documents_first(backend: Backend, sql: &mut Sql, entity: &'static str) -> &'static str {
     match backend {
         Backend::Sqlite => {
@@ -82,7 +84,7 @@ pub fn push_documents_first(backend: Backend, sql: &mut Sql, entity: &'static st
         }
         Backend::Postgres => {
             sql.push("customer_search s CROSS JOIN ");
-            "s.doc_id DESC"
+            "s.doc_id + 0 DESC"
         }
     }
 }

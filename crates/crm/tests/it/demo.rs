@@ -1,11 +1,10 @@
 //! `crm demo` (issue 4 point 1), run as a real process on fresh databases.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, fresh_database_url, open_db};
+use crate::helpers::{TestApp, fresh_database_url, open_db, output_text as text, run_crm};
 use crm_core::access::Actor;
 use crm_core::customers::actions as customers;
 use crm_core::listing::ListRequest;
@@ -15,24 +14,7 @@ const DEMO_PASSWORD: &str = "demo-password-7";
 fn demo(db: &str, extra: &[&str], stdin: Option<&str>) -> Output {
     let mut args = vec!["demo", "--customers", "30", "--seed", "7"];
     args.extend_from_slice(extra);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_crm"))
-        .args(&args)
-        .env("CRM_DATABASE_URL", db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("crm runs");
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    run_crm(&args, db, stdin)
 }
 
 /// Every customer's number and name, in number order.

@@ -1,6 +1,8 @@
 //! `TestApp::spawn()` and typed helpers for driving the real server over HTTP.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
@@ -178,4 +180,26 @@ impl TestApp {
 /// Opens another connection to a test database (for checks behind the server's back).
 pub async fn open_db(url: &str) -> Db {
     Db::open(&DbOptions { url: url.to_string(), max_connections: 2 }).await.expect("open db")
+}
+
+/// Runs the real `crm` binary with `args` on the database `db` to its end, `stdin` (if any)
+/// written to its standard input.
+pub fn run_crm(args: &[&str], db: &str, stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .args(args)
+        .env("CRM_DATABASE_URL", db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("crm runs");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A process's standard output and error, for assertion messages.
+pub fn output_text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }

@@ -3,7 +3,7 @@
 //! duplicate rule against stored customers, and the division scope of the importing user.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use indicatif::ProgressBar;
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use crm_core::customers::{Customer, CustomerInput, CustomerStore as _};
 use crm_core::listing::ListRequest;
 use crm_store::Db;
 
-use crate::helpers::{PASSWORD, TestApp, fresh_database_url, open_db};
+use crate::helpers::{PASSWORD, TestApp, fresh_database_url, open_db, output_text as text, run_crm};
 
 const HEADER: &str = "客户名称,电话,地区,客户等级,行业,地址,税号,标签,状态,满意度,注册资金";
 
@@ -52,11 +52,7 @@ async fn setup(db: &Db) -> Uuid {
 }
 
 fn crm(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_crm")).args(args).env("CRM_DATABASE_URL", db).output().expect("crm runs")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    run_crm(args, db, None)
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {

@@ -2,7 +2,7 @@
 //! GB18030 and on .xlsx, all-or-nothing imports, and exports that respect rights.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -13,7 +13,7 @@ use crm_core::base_data::{BaseDataStore, InventoryInput, ProductInput};
 use crm_core::listing::ListRequest;
 use crm_store::Db;
 
-use crate::helpers::{TestApp, fresh_database_url, open_db};
+use crate::helpers::{TestApp, fresh_database_url, open_db, output_text as text, run_crm};
 
 const HEADER: &str = "产品名称,型号,单位,单价,成本,币种,批次";
 const ROWS: &str = "服务器,R740,台,12800.00,9000,CNY,2024A\n交换机,S5720-52X,台,3500.5,,usd,\n网线,,米,0.1234,,,B-7\n";
@@ -27,11 +27,7 @@ async fn fresh() -> (String, PathBuf) {
 }
 
 fn crm(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_crm")).args(args).env("CRM_DATABASE_URL", db).output().expect("crm runs")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    run_crm(args, db, None)
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {

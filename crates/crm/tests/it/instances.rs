@@ -2,8 +2,8 @@
 //! one instance works on the others, each due job runs in exactly one of them, and writes
 //! through all three land once each with unique numbers.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Output, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -16,31 +16,11 @@ use serde_json::{Value, json};
 
 use crm_core::jobs::JobStore;
 
-use crate::helpers::{PASSWORD, fresh_database_url, open_db};
+use crate::helpers::{PASSWORD, fresh_database_url, open_db, output_text as text, run_crm as crm};
 use crate::web::csrf_of;
 
 /// How long anything the tests wait for may take before the test fails.
 const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Runs `crm ARGS` on `db` to its end.
-fn crm(args: &[&str], db: &str, stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_crm"))
-        .args(args)
-        .env("CRM_DATABASE_URL", db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("crm runs");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 /// A fresh database with one user, made by `crm user add`.
 async fn database_with_user(username: &str, role: &str, division: Option<&str>) -> String {

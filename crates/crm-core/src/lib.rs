@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod listing;
 pub mod money;
 pub mod patch;
+pub mod sales;
 pub mod store;
 
 pub use error::{Error, FieldError};

@@ -5,6 +5,7 @@ use crate::access::AccessStore;
 use crate::base_data::BaseDataStore;
 use crate::customers::CustomerStore;
 use crate::jobs::JobStore;
+use crate::sales::SalesStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -24,9 +25,15 @@ pub enum StoreError {
 }
 
 /// Everything the actions need from storage.
-pub trait Store: AccessStore + BaseDataStore + CustomerStore + JobStore + Clone + Send + Sync + 'static {}
+pub trait Store:
+    AccessStore + BaseDataStore + CustomerStore + SalesStore + JobStore + Clone + Send + Sync + 'static
+{
+}
 
-impl<T: AccessStore + BaseDataStore + CustomerStore + JobStore + Clone + Send + Sync + 'static> Store for T {}
+impl<T: AccessStore + BaseDataStore + CustomerStore + SalesStore + JobStore + Clone + Send + Sync + 'static> Store
+    for T
+{
+}
 
 /// A record with an optimistic-concurrency `version`, which the API shows as its ETag.
 pub trait Versioned {

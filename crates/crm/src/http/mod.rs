@@ -77,6 +77,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(access::list_audit))
         .merge(api::base_data::routes())
         .merge(api::customers::routes())
+        .merge(api::sales::routes())
         .split_for_parts()
 }
 

@@ -9,6 +9,7 @@ mod customers;
 mod forms;
 mod home;
 mod layout;
+mod sales;
 mod session;
 
 use askama::Template;
@@ -128,6 +129,7 @@ pub fn routes() -> Router<AppState> {
         .route("/inventory/{id}", get(inventory::edit).post(inventory::update))
         .route("/inventory/{id}/delete", post(inventory::delete))
         .route("/assets/{name}", get(assets::serve))
+        .merge(sales::routes())
         .fallback(|| async { AppError::Domain(Error::NotFound) })
 }
 

@@ -1,0 +1,4 @@
+//! Storage of the sales module: opportunities and the pipeline; quotes, contracts, payments.
+
+mod contracts;
+mod opportunities;

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::users::UserInput;
 use super::{
-    Action, Actor, AuditEntry, AuditStamp, DataScope, Division, DivisionPatch, Module, NewDivision, NewRole,
+    Action, Actor, AuditEntry, AuditStamp, DataScope, Division, DivisionPatch, Grant, Module, NewDivision, NewRole,
     NewSession, NewUser, Role, RolePatch, SessionKind, User, UserPatch, hash_token, new_token, password,
 };
 use crate::error::{Error, FieldError};
@@ -104,22 +104,27 @@ pub async fn authenticate<S: Store>(store: &S, token: &str) -> Result<(Actor, Op
     if user.frozen {
         return Err(Error::Frozen);
     }
-    Ok((actor_for(store, user).await?, session.csrf_token))
+    Ok((actor_of(user, &session.grants), session.csrf_token))
+}
+
+/// Effective rights of a user, with their roles read from the store.
+pub async fn actor_for<S: Store>(store: &S, user: User) -> Result<Actor, Error> {
+    let grants: Vec<Grant> = store.roles_by_codes(&user.roles).await?.into_iter().map(Role::into_grant).collect();
+    Ok(actor_of(user, &grants))
 }
 
 /// Effective rights of a user: the union of their roles' permissions and the widest data scope.
-pub async fn actor_for<S: Store>(store: &S, user: User) -> Result<Actor, Error> {
-    let roles = store.roles_by_codes(&user.roles).await?;
-    Ok(Actor {
+fn actor_of(user: User, grants: &[Grant]) -> Actor {
+    Actor {
         user_id: Some(user.id),
-        permissions: roles.iter().flat_map(|r| r.permissions.iter().copied()).collect(),
-        data_scope: roles.iter().map(|r| r.data_scope).max().unwrap_or(DataScope::Own),
+        permissions: grants.iter().flat_map(|g| g.permissions.iter().copied()).collect(),
+        data_scope: grants.iter().map(|g| g.data_scope).max().unwrap_or(DataScope::Own),
         role_codes: user.roles,
         username: user.username,
         division_ids: user.division_ids,
         locale: user.locale,
         time_zone: user.time_zone,
-    })
+    }
 }
 
 /// Issues the one-time link for creating the first administrator, if there are no users yet.

@@ -15,7 +15,7 @@ mod users;
 pub use audit::{AuditEntry, AuditStamp};
 pub use divisions::{Division, DivisionPatch, NewDivision};
 pub use permissions::{Action, Actor, DataScope, Module, Permission, Scope};
-pub use roles::{NewRole, Role, RolePatch, default_roles};
+pub use roles::{Grant, NewRole, Role, RolePatch, default_roles};
 pub use store::{AccessStore, LoginRecord, NewSession, SessionKind, SessionRecord};
 pub use tokens::{hash_token, new_token};
 pub use users::{NewUser, User, UserInput, UserPatch, UserPatchInput, Username};

@@ -8,6 +8,13 @@ use super::permissions::{Action, DataScope, Module, Permission};
 use crate::error::{FieldError, Validator, optional_text, required_text};
 use crate::patch::Patch;
 
+/// What one role grants its holders: the part of a role that decides an actor's rights.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub permissions: BTreeSet<Permission>,
+    pub data_scope: DataScope,
+}
+
 /// A role: a named set of permissions and a data scope (ACL-1). Roles are data; the five
 /// defaults are seeded by the first migration run and can be edited like any other.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -84,6 +91,12 @@ impl NewRole {
             }
             _ => Err(crate::Error::invalid("role", "invalid")),
         }
+    }
+}
+
+impl Role {
+    pub fn into_grant(self) -> Grant {
+        Grant { permissions: self.permissions, data_scope: self.data_scope }
     }
 }
 

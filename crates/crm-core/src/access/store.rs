@@ -3,8 +3,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{
-    AuditEntry, AuditStamp, Division, DivisionPatch, NewDivision, NewRole, NewUser, Role, RolePatch, Scope, User,
-    UserPatch,
+    AuditEntry, AuditStamp, Division, DivisionPatch, Grant, NewDivision, NewRole, NewUser, Role, RolePatch, Scope,
+    User, UserPatch,
 };
 use crate::listing::{ListRequest, Page};
 use crate::store::StoreError;
@@ -46,11 +46,13 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
-/// A live (unexpired, unrevoked) session and its user.
+/// A live (unexpired, unrevoked) session, its user and what the user's roles grant —
+/// everything a request needs to know about its caller, read in one go.
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
     pub kind: SessionKind,
     pub user: Option<User>,
+    pub grants: Vec<Grant>,
     pub csrf_token: Option<String>,
 }
 

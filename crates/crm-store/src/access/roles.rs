@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use crm_core::access::{AuditStamp, DataScope, NewRole, Permission, Role, RolePatch, Scope};
+use crm_core::access::{AuditStamp, DataScope, Grant, NewRole, Permission, Role, RolePatch, Scope};
 use crm_core::listing::{ListRequest, Page};
 use crm_core::store::StoreError;
 
@@ -32,21 +32,28 @@ const LIST: ListSpec = ListSpec {
 };
 
 fn from_row(r: &AnyRow) -> Result<Role, StoreError> {
-    let permissions: BTreeSet<Permission> =
-        serde_json::from_str(&r.text("permissions")?).map_err(|e| StoreError::Other(Box::new(e)))?;
-    let scope = r.text("data_scope")?;
+    let Grant { permissions, data_scope } = grant_from_row(r, "permissions", "data_scope")?;
     Ok(Role {
         id: r.id("id")?,
         code: r.text("code")?,
         name: r.text("name")?,
         description: r.opt_text("description")?,
         permissions,
-        data_scope: DataScope::parse(&scope).ok_or_else(|| StoreError::Other(format!("bad scope {scope}").into()))?,
+        data_scope,
         builtin: r.flag("builtin")?,
         created_at: r.time("created_at")?,
         updated_at: r.time("updated_at")?,
         version: r.int("version")?,
     })
+}
+
+/// What a role grants, from its permissions and data scope columns under the given names.
+pub fn grant_from_row(r: &AnyRow, permissions: &str, data_scope: &str) -> Result<Grant, StoreError> {
+    let permissions: BTreeSet<Permission> =
+        serde_json::from_str(&r.text(permissions)?).map_err(|e| StoreError::Other(Box::new(e)))?;
+    let scope = r.text(data_scope)?;
+    let data_scope = DataScope::parse(&scope).ok_or_else(|| StoreError::Other(format!("bad scope {scope}").into()))?;
+    Ok(Grant { permissions, data_scope })
 }
 
 fn permissions_json(p: &BTreeSet<Permission>) -> String {

@@ -1,10 +1,13 @@
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crm_core::access::{AuditStamp, NewSession, NewUser, Scope, SessionKind, SessionRecord, User};
+use crm_core::access::{AuditStamp, Grant, NewSession, NewUser, SessionKind, SessionRecord, User};
 use crm_core::store::StoreError;
 
-use super::users;
+use super::{roles, users};
 use crate::Db;
 use crate::sql::{RowExt, Sql, store_error};
 
@@ -25,18 +28,38 @@ pub async fn create(db: &Db, s: &NewSession) -> Result<(), StoreError> {
     sql.query().execute(&db.writer).await.map(|_| ()).map_err(store_error)
 }
 
+/// The session with its user, role codes, grants and divisions in one query — it runs on
+/// every request. A user with several roles and divisions comes back as one row per pair.
 pub async fn find(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>, StoreError> {
-    let mut sql = Sql::new("SELECT kind, user_id, csrf_token FROM sessions WHERE token_hash = ");
-    sql.bind(token_hash).push(" AND revoked_at IS NULL AND expires_at > ").bind(now);
-    let mut conn = db.reader.acquire().await.map_err(store_error)?;
-    let Some(row) = sql.query().fetch_optional(&mut *conn).await.map_err(store_error)? else {
-        return Ok(None);
-    };
-    let user: Option<User> = match row.opt_id("user_id")? {
-        Some(id) => Some(users::get_in(&mut conn, &Scope::everything(), id).await?),
+    let mut sql = Sql::new("SELECT s.kind, s.user_id, s.csrf_token, ");
+    sql.push(users::COLUMNS);
+    sql.push(", r.code AS role_code, r.permissions AS role_permissions, r.data_scope AS role_data_scope");
+    sql.push(", ud.division_id FROM sessions s LEFT JOIN users u ON u.id = s.user_id");
+    sql.push(" LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.id = ur.role_id");
+    sql.push(" LEFT JOIN user_divisions ud ON ud.user_id = u.id");
+    sql.push(" WHERE s.token_hash = ").bind(token_hash).push(" AND s.revoked_at IS NULL AND s.expires_at > ").bind(now);
+    let rows = sql.query().fetch_all(&db.reader).await.map_err(store_error)?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let mut grants: BTreeMap<String, Grant> = BTreeMap::new();
+    let mut divisions: BTreeSet<Uuid> = BTreeSet::new();
+    for row in &rows {
+        if let Some(code) = row.opt_text("role_code")?
+            && let Entry::Vacant(slot) = grants.entry(code)
+        {
+            slot.insert(roles::grant_from_row(row, "role_permissions", "role_data_scope")?);
+        }
+        divisions.extend(row.opt_id("division_id")?);
+    }
+    let user = match first.opt_id("user_id")? {
+        Some(_) => Some(users::from_row(first, grants.keys().cloned().collect(), divisions.into_iter().collect())?),
         None => None,
     };
-    Ok(Some(SessionRecord { kind: kind(&row.text("kind")?)?, user, csrf_token: row.opt_text("csrf_token")? }))
+    Ok(Some(SessionRecord {
+        kind: kind(&first.text("kind")?)?,
+        user,
+        grants: grants.into_values().collect(),
+        csrf_token: first.opt_text("csrf_token")?,
+    }))
 }
 
 pub async fn revoke(db: &Db, token_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {

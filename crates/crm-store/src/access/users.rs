@@ -14,7 +14,7 @@ use crate::audit::{self, Change};
 use crate::listing::{Kind, ListSpec, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
-const COLUMNS: &str = "u.id, u.username, u.display_name, u.email, u.frozen, u.locale, u.time_zone, u.last_login_at, \
+pub const COLUMNS: &str = "u.id, u.username, u.display_name, u.email, u.frozen, u.locale, u.time_zone, u.last_login_at, \
                        u.created_at, u.updated_at, u.version";
 
 const LIST: ListSpec = ListSpec {
@@ -62,23 +62,28 @@ async fn load(conn: &mut AnyConnection, rows: &[AnyRow]) -> Result<Vec<User>, St
     rows.iter()
         .map(|r| {
             let id = r.text("id")?;
-            Ok(User {
-                id: r.id("id")?,
-                username: r.text("username")?,
-                display_name: r.opt_text("display_name")?,
-                email: r.opt_text("email")?,
-                roles: roles.remove(&id).unwrap_or_default(),
-                division_ids: divisions.remove(&id).unwrap_or_default(),
-                frozen: r.flag("frozen")?,
-                locale: r.text("locale")?,
-                time_zone: r.text("time_zone")?,
-                last_login_at: r.opt_time("last_login_at")?,
-                created_at: r.time("created_at")?,
-                updated_at: r.time("updated_at")?,
-                version: r.int("version")?,
-            })
+            from_row(r, roles.remove(&id).unwrap_or_default(), divisions.remove(&id).unwrap_or_default())
         })
         .collect()
+}
+
+/// A user from the `COLUMNS` of a row, with the role codes and divisions read beside it.
+pub fn from_row(r: &AnyRow, roles: Vec<String>, division_ids: Vec<Uuid>) -> Result<User, StoreError> {
+    Ok(User {
+        id: r.id("id")?,
+        username: r.text("username")?,
+        display_name: r.opt_text("display_name")?,
+        email: r.opt_text("email")?,
+        roles,
+        division_ids,
+        frozen: r.flag("frozen")?,
+        locale: r.text("locale")?,
+        time_zone: r.text("time_zone")?,
+        last_login_at: r.opt_time("last_login_at")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+        version: r.int("version")?,
+    })
 }
 
 pub async fn list(db: &Db, scope: &Scope, req: &ListRequest) -> Result<Page<User>, StoreError> {

@@ -270,6 +270,51 @@ async fn roles_are_data_that_an_administrator_creates_and_grants() {
 }
 
 #[tokio::test]
+async fn a_user_with_two_roles_and_two_divisions_has_the_union_of_their_rights() {
+    let app = TestApp::spawn().await;
+    let admin = app.user("root", "admin", &[]).await;
+    let (east, north, south) = (app.division("华东").await, app.division("华北").await, app.division("华南").await);
+    let r = app
+        .post_json(
+            "/api/v1/roles",
+            Some(&admin),
+            &json!({
+                "code": "stock_keeper", "name": "仓管", "permissions": ["inventory.view"], "data_scope": "own"
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = app
+        .post_json(
+            "/api/v1/users",
+            Some(&admin),
+            &json!({
+                "username": "two.hats", "password": PASSWORD, "roles": ["stock_keeper", "director"],
+                "division_ids": [east, north]
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    for (name, division, manager) in
+        [("东方公司", east, "m.east"), ("北方公司", north, "m.north"), ("南方公司", south, "m.south")]
+    {
+        let manager = app.user(manager, "manager", &[division]).await;
+        app.create_customer(&manager, &json!({"name": name})).await;
+    }
+
+    let token = app.login("two.hats", PASSWORD).await;
+    // Inventory comes from one role, customers from the other; the director's division scope
+    // is the wider of the two and covers both divisions, and no more.
+    assert_eq!(app.get("/api/v1/inventory", Some(&token)).await.status(), StatusCode::OK);
+    let customers = app.get_ok("/api/v1/customers?sort=name", &token).await;
+    let mut names: Vec<&str> =
+        customers["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["东方公司", "北方公司"]);
+    assert_eq!(app.get("/api/v1/roles", Some(&token)).await.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn users_who_have_not_signed_in_lately_are_listed_as_inactive() {
     let app = TestApp::spawn().await;
     let admin = app.user("root", "admin", &[]).await;

@@ -57,7 +57,16 @@ async fn check_entries<S: Store>(
 }
 
 /// An owner must be an active user of the customer's division.
-async fn check_owner<S: Store>(store: &S, owner_id: Uuid, division_id: Uuid) -> Result<Option<FieldError>, Error> {
+async fn check_owner<S: Store>(
+    store: &S,
+    actor: &Actor,
+    owner_id: Uuid,
+    division_id: Uuid,
+) -> Result<Option<FieldError>, Error> {
+    // The actor was read with this request's session, unfrozen: no need to read them again.
+    if Some(owner_id) == actor.user_id {
+        return Ok((!actor.division_ids.contains(&division_id)).then(|| FieldError::new("owner_id", "not_in_division")));
+    }
     match store.get_user(&Scope::everything(), owner_id).await {
         Ok(user) if user.frozen => Ok(Some(FieldError::new("owner_id", "frozen_user"))),
         Ok(user) if !user.division_ids.contains(&division_id) => {
@@ -113,7 +122,7 @@ pub async fn create_customer<S: Store>(
             actor.require(Module::Customers, Action::Assign)?;
         }
         if division_known {
-            errors.extend(check_owner(store, owner_id, new.division_id).await?);
+            errors.extend(check_owner(store, actor, owner_id, new.division_id).await?);
         }
     }
     finish(errors)?;
@@ -170,7 +179,7 @@ pub async fn import_customers<S: Store>(
         if Some(owner_id) != actor.user_id {
             actor.require(Module::Customers, Action::Assign)?;
         }
-        if let Some(e) = check_owner(store, owner_id, division_id).await? {
+        if let Some(e) = check_owner(store, actor, owner_id, division_id).await? {
             return Err(Error::Invalid(vec![FieldError { field: "owner".into(), ..e }]));
         }
     }
@@ -284,7 +293,7 @@ pub async fn assign_customer<S: Store>(
     actor.require(Module::Customers, Action::Assign)?;
     let (owner_id, note) = input.parse()?;
     let customer = store.get_customer(&actor.scope(), id).await?;
-    finish(check_owner(store, owner_id, customer.division_id).await?.into_iter().collect())?;
+    finish(check_owner(store, actor, owner_id, customer.division_id).await?.into_iter().collect())?;
     let scope = actor.scope();
     store.assign_customers(&scope, &[id], owner_id, note.as_deref(), &AuditStamp::of(actor)).await?;
     // The new owner may be someone else: an own-scope assigner reads the result as the system would.
@@ -307,7 +316,7 @@ pub async fn bulk<S: Store>(store: &S, actor: &Actor, input: BulkInput) -> Resul
                 }
             }
             for division_id in divisions {
-                finish(check_owner(store, owner_id, division_id).await?.into_iter().collect())?;
+                finish(check_owner(store, actor, owner_id, division_id).await?.into_iter().collect())?;
             }
             store.assign_customers(&scope, &ids, owner_id, note.as_deref(), &stamp).await
         }
@@ -352,7 +361,7 @@ pub async fn share_customer<S: Store>(
     actor.require(Module::Customers, Action::Edit)?;
     let user_id = input.user_id.ok_or_else(|| Error::invalid("user_id", "required"))?;
     let customer = store.get_customer(&actor.scope(), customer_id).await?;
-    if let Some(mut e) = check_owner(store, user_id, customer.division_id).await? {
+    if let Some(mut e) = check_owner(store, actor, user_id, customer.division_id).await? {
         e.field = "user_id".into();
         return Err(Error::Invalid(vec![e]));
     }

@@ -243,41 +243,41 @@ pub async fn find_duplicates(
     except: Option<Uuid>,
 ) -> Result<Vec<Duplicate>, StoreError> {
     let digits = probe.phone.as_deref().and_then(phone_digits);
-    let mut conditions: Vec<Sql> = Vec::new();
+    // Each criterion finds its candidates through its own index; the union drives the join.
+    // One WHERE with OR, sorted by created_at, let SQLite walk the whole division instead.
+    let mut candidates: Vec<Sql> = Vec::new();
     if let Some(name) = &probe.name {
-        let mut c = Sql::new("LOWER(c.name) = LOWER(");
+        let mut c = Sql::new("SELECT n.id FROM customers n WHERE LOWER(n.name) = LOWER(");
         c.bind(name).push(")");
-        conditions.push(c);
+        candidates.push(c);
     }
     if let Some(digits) = &digits {
-        let mut c = Sql::new(
-            "c.id IN (SELECT p.customer_id FROM customer_phones p WHERE p.entity = 'customer' AND p.digits = ",
-        );
-        c.bind(digits).push(")");
-        conditions.push(c);
+        let mut c = Sql::new("SELECT p.customer_id FROM customer_phones p WHERE p.entity = 'customer' AND p.digits = ");
+        c.bind(digits);
+        candidates.push(c);
     }
     if let Some(tax) = &probe.tax_number {
-        let mut c = Sql::new("c.tax_number = ");
+        let mut c = Sql::new("SELECT t.id FROM customers t WHERE t.tax_number = ");
         c.bind(tax);
-        conditions.push(c);
+        candidates.push(c);
     }
     if let Some(licence) = &probe.licence_number {
-        let mut c = Sql::new("c.licence_number = ");
+        let mut c = Sql::new("SELECT l.id FROM customers l WHERE l.licence_number = ");
         c.bind(licence);
-        conditions.push(c);
+        candidates.push(c);
     }
-    if conditions.is_empty() {
+    if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql =
-        Sql::new("SELECT c.id, c.number, c.name, c.phone, c.tax_number, c.licence_number FROM customers c WHERE (");
-    for (i, c) in conditions.iter().enumerate() {
+    let mut sql = Sql::new("SELECT c.id, c.number, c.name, c.phone, c.tax_number, c.licence_number FROM (");
+    for (i, c) in candidates.iter().enumerate() {
         if i > 0 {
-            sql.push(" OR ");
+            sql.push(" UNION ");
         }
         sql.append(c);
     }
-    sql.push(")");
+    // CROSS JOIN keeps SQLite from reordering the loops; PostgreSQL plans it like any join.
+    sql.push(") m CROSS JOIN customers c WHERE c.id = m.id");
     if let Some(id) = except {
         sql.push(" AND c.id <> ").bind(id);
     }

@@ -226,6 +226,7 @@ pub async fn create(
         Ok(inputs) => {
             let input = OrderInput {
                 customer_id: Some(customer.id),
+                contract_id: None,
                 order_date: form.get("order_date").to_string(),
                 currency: Some(form.get("currency").trim().to_string()).filter(|c| !c.is_empty()),
                 status: Some(form.get("status").to_string()),

@@ -655,3 +655,206 @@ async fn another_division_sees_no_quote_contract_payment_or_receivable() {
         StatusCode::NOT_FOUND
     );
 }
+
+// ---- pages ----------------------------------------------------------------------------------
+
+mod pages {
+    use reqwest::StatusCode;
+    use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_TYPE};
+    use serde_json::json;
+
+    use super::{World, id, line, post, status_of, world};
+    use crate::web::{Browser, csrf_of};
+
+    async fn signed_in(w: &World, username: &str) -> (Browser, String) {
+        let browser = Browser::new(&w.app);
+        let csrf = browser.sign_in(username).await;
+        (browser, csrf)
+    }
+
+    async fn english(browser: &Browser, w: &World, path: &str) -> String {
+        let r = browser.client.get(w.app.url(path)).header(ACCEPT_LANGUAGE, "en").send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.text().await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn quote_contract_and_payment_pages_speak_chinese_and_english_and_fit_a_phone() {
+        let w = world().await;
+        let app = &w.app;
+        let q = app
+            .created(
+                "/api/v1/quotes",
+                &w.manager,
+                &json!({"customer_id": w.customer, "title": "年度服务报价",
+                "valid_until": "2026-12-31", "lines": [line("安装服务", "3", "333.33", "10", "13")]}),
+            )
+            .await;
+        for (step, token) in [("send", &w.manager), ("accept", &w.director)] {
+            status_of(post(app, &format!("/api/v1/quotes/{}/{step}", id(&q)), token, &json!({})).await, StatusCode::OK)
+                .await;
+        }
+        let c = app
+            .created(
+                &format!("/api/v1/quotes/{}/contract", id(&q)),
+                &w.manager,
+                &json!({"starts_on": "2026-01-01", "ends_on": "2026-12-31"}),
+            )
+            .await;
+        status_of(
+            post(app, &format!("/api/v1/contracts/{}/activate", id(&c)), &w.director, &json!({})).await,
+            StatusCode::OK,
+        )
+        .await;
+        let plan_path = format!("/api/v1/contracts/{}/payment-plan", id(&c));
+        app.created(&plan_path, &w.manager, &json!({"items": [{"due_on": "2020-01-31", "amount": "500"}]})).await;
+        app.created(
+            "/api/v1/payments",
+            &w.manager,
+            &json!({"contract_id": id(&c), "received_on": "2020-02-01", "amount": "200", "method": "银行转账"}),
+        )
+        .await;
+
+        let (browser, _) = signed_in(&w, "wangwei").await;
+        let home = browser.get_text("/").await;
+        for href in ["/quotes", "/contracts", "/payments"] {
+            assert!(home.contains(&format!(r#"href="{href}""#)), "navigation lacks {href}");
+        }
+        let paths = [
+            "/quotes".to_string(),
+            "/quotes/new".into(),
+            format!("/quotes/{}", id(&q)),
+            format!("/quotes/{}/print", id(&q)),
+            "/contracts".into(),
+            "/contracts?expiring=true&status=active".into(),
+            format!("/contracts/{}", id(&c)),
+            "/payments".into(),
+            "/payments?by=owner".into(),
+        ];
+        for path in &paths {
+            let zh = browser.get_text(path).await;
+            assert!(zh.contains(r#"<html lang="zh-CN">"#), "{path}: {zh}");
+            assert!(zh.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#), "{path}");
+            let en = english(&browser, &w, path).await;
+            assert!(en.contains(r#"<html lang="en">"#), "{path}: {en}");
+        }
+        // 3 × 333.33 = 999.99, less 10% (100.00) = 899.99, plus 13% (117.00) = 1,016.99.
+        let editor = browser.get_text(&format!("/quotes/{}", id(&q))).await;
+        assert!(editor.contains("折扣 %") && editor.contains("税率 %") && editor.contains("1,016.99"), "{editor}");
+        assert!(editor.contains("/assets/quotes.js?v=") && editor.contains("已接受"), "{editor}");
+        let print = english(&browser, &w, &format!("/quotes/{}/print", id(&q))).await;
+        assert!(print.contains("Quotation") && print.contains("1,016.99 CNY") && print.contains("安装服务"), "{print}");
+        assert!(!print.contains("<nav"), "the printable page has no navigation: {print}");
+        let contract = english(&browser, &w, &format!("/contracts/{}", id(&c))).await;
+        assert!(
+            contract.contains("Payment plan") && contract.contains("Overdue") && contract.contains("银行转账"),
+            "{contract}"
+        );
+        let receivables = browser.get_text("/payments").await;
+        assert!(receivables.contains("杭州娃哈哈集团") && receivables.contains("300.00"), "{receivables}");
+        let script = browser
+            .get(&editor[editor.find("/assets/quotes.js").unwrap()..].split('"').next().unwrap().replace("&amp;", "&"))
+            .await;
+        assert_eq!(script.status(), StatusCode::OK);
+        assert!(script.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
+        // Other divisions see none of it.
+        let north = Browser::new(&w.app);
+        north.sign_in("zhaolei").await;
+        assert_eq!(north.get(&format!("/quotes/{}", id(&q))).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(north.get(&format!("/contracts/{}", id(&c))).await.status(), StatusCode::NOT_FOUND);
+        assert!(!north.get_text("/payments").await.contains("杭州娃哈哈集团"));
+    }
+
+    #[tokio::test]
+    async fn a_quote_is_written_in_the_editor_becomes_a_contract_and_its_payments_are_recorded() {
+        let w = world().await;
+        let (manager, csrf) = signed_in(&w, "wangwei").await;
+        let new = manager.get_text("/quotes/new").await;
+        assert!(new.contains("杭州娃哈哈集团"), "the customers to choose: {new}");
+        let mut form =
+            vec![("csrf", csrf.as_str()), ("customer_id", w.customer.as_str()), ("title", ""), ("currency", "CNY")];
+        let lines = [
+            ("product_id", ""),
+            ("description", "螺丝"),
+            ("quantity", "3"),
+            ("unit_price", "0.10"),
+            ("discount", ""),
+            ("tax_rate", ""),
+        ];
+        form.extend(lines);
+        let r = manager.post("/quotes", &form).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("必填") && page.contains(r#"value="螺丝""#), "{page}");
+        form[2] = ("title", "小额报价");
+        let r = manager.post("/quotes", &form).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let quote_path = r.url().path().to_string();
+        let page = r.text().await.unwrap();
+        assert!(page.contains("0.30"), "{page}");
+        let r = manager.post(&format!("{quote_path}/send"), &[("csrf", &csrf)]).await;
+        assert!(r.text().await.unwrap().contains("已发送"));
+        assert_eq!(
+            manager.post(&format!("{quote_path}/accept"), &[("csrf", &csrf)]).await.status(),
+            StatusCode::FORBIDDEN
+        );
+
+        let (director, director_csrf) = signed_in(&w, "dongfang").await;
+        director.post(&format!("{quote_path}/accept"), &[("csrf", &director_csrf)]).await;
+        let r = director
+            .post(
+                &format!("{quote_path}/contract"),
+                &[("csrf", &director_csrf), ("starts_on", "2026-01-01"), ("ends_on", "2025-01-01")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("不能早于开始日期"));
+        let r = director
+            .post(
+                &format!("{quote_path}/contract"),
+                &[("csrf", &director_csrf), ("starts_on", "2026-01-01"), ("ends_on", "2026-12-31")],
+            )
+            .await;
+        let contract_path = r.url().path().to_string();
+        assert!(contract_path.starts_with("/contracts/"), "{contract_path}");
+        let r = director.post(&format!("{contract_path}/activate"), &[("csrf", &director_csrf)]).await;
+        assert!(r.text().await.unwrap().contains("执行中"));
+
+        let page = manager.get_text(&contract_path).await;
+        let csrf = csrf_of(&page);
+        let r = manager
+            .post(
+                &format!("{contract_path}/payment-plan"),
+                &[("csrf", &csrf), ("due_on", "2020-01-31"), ("amount", "0"), ("note", "")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("必须大于零"));
+        let r = manager
+            .post(
+                &format!("{contract_path}/payment-plan"),
+                &[("csrf", &csrf), ("due_on", "2020-01-31"), ("amount", "0.30"), ("note", "全款")],
+            )
+            .await;
+        let page = r.text().await.unwrap();
+        assert!(page.contains("逾期") && page.contains("全款"), "{page}");
+        let r = manager
+            .post(
+                &format!("{contract_path}/payments"),
+                &[
+                    ("csrf", &csrf),
+                    ("received_on", "2020-02-01"),
+                    ("amount", "0.30"),
+                    ("plan_item_id", ""),
+                    ("method", "现金"),
+                    ("note", ""),
+                ],
+            )
+            .await;
+        let page = r.text().await.unwrap();
+        assert!(page.contains("现金"), "{page}");
+        let r = manager.post(&format!("{contract_path}/orders"), &[("csrf", &csrf)]).await;
+        assert!(r.url().path().starts_with("/orders/"), "{}", r.url());
+        assert!(manager.get_text(&contract_path).await.contains("DD"), "the order is listed on the contract");
+    }
+}

@@ -162,7 +162,7 @@ fn rate(field: &str, text: &str, max: Option<i64>) -> Result<i64, FieldError> {
     }
     let units = parse_non_negative(field, text.trim().trim_end_matches('%'))?;
     match max {
-        Some(max) if units > max => Err(FieldError::with_param(field, "too_large", "100")),
+        Some(max) if units > max => Err(FieldError::with_param(field, "above_maximum", "100")),
         _ => Ok(units),
     }
 }
@@ -300,7 +300,7 @@ mod tests {
         assert_eq!(
             fields,
             [
-                ("lines[0].discount", "too_large"),
+                ("lines[0].discount", "above_maximum"),
                 ("lines[0].tax_rate", "negative"),
                 ("lines[1].quantity", "not_a_number"),
                 ("lines[1].unit_price", "required")

@@ -460,6 +460,22 @@ async fn a_payment_plan_with_receipts_shows_what_is_outstanding_and_overdue() {
     )
     .await;
     status_of(r, StatusCode::CONFLICT).await;
+    // A receipt is corrected with its version; a stale correction is refused.
+    let path = format!("/api/v1/payments/{}", id(&loose));
+    let r = app.patch_json(&path, &w.manager, Some("\"1\""), &json!({"amount": "600", "note": "更正"})).await;
+    let fixed = status_of(r, StatusCode::OK).await;
+    assert_eq!(
+        (fixed["amount"].as_str(), fixed["note"].as_str(), fixed["version"].as_i64()),
+        (Some("600.00"), Some("更正"), Some(2))
+    );
+    assert_eq!(
+        app.patch_json(&path, &w.manager, Some("\"1\""), &json!({"note": "x"})).await.status(),
+        StatusCode::PRECONDITION_FAILED
+    );
+    let r = app.patch_json(&path, &w.manager, None, &json!({"amount": "-1"})).await;
+    status_of(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let c = app.get_ok(&format!("/api/v1/contracts/{}", id(&c)), &w.manager).await;
+    assert_eq!(c["received"], "5600.00");
     // Managers may not delete receipts; directors may.
     assert_eq!(
         app.delete(&format!("/api/v1/payments/{}", id(&loose)), &w.manager).await.status(),
@@ -625,6 +641,10 @@ async fn another_division_sees_no_quote_contract_payment_or_receivable() {
     ] {
         assert_eq!(app.get(&path, Some(&w.north)).await.status(), StatusCode::NOT_FOUND, "{path}");
     }
+    let payment = format!("/api/v1/payments/{}", id(&p));
+    assert_eq!(app.patch_json(&payment, &w.north, None, &json!({"note": "x"})).await.status(), StatusCode::NOT_FOUND);
+    let quote = format!("/api/v1/quotes/{}", id(&q));
+    assert_eq!(app.patch_json(&quote, &w.north, None, &json!({"title": "x"})).await.status(), StatusCode::NOT_FOUND);
     let r = post(app, &format!("/api/v1/contracts/{}/orders", id(&c)), &w.north, &json!({})).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let r = post(app, &format!("/api/v1/quotes/{}/send", id(&q)), &w.north, &json!({})).await;

@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use super::{
     Contract, ContractInput, ContractPatch, ContractPatchInput, ContractStatus, ContractStep, FromQuoteInput,
-    NewContract, NewPayment, NewPlanItem, NewQuote, Payment, PaymentInput, PlanInput, PlanItem, PriceLine, Quote,
-    QuoteInput, QuotePatch, QuotePatchInput, QuoteRevision, QuoteStatus, QuoteStep, Receivables, ReceivablesBy,
-    RenewInput, check_editable, check_open,
+    NewContract, NewPayment, NewPlanItem, NewQuote, Payment, PaymentInput, PaymentPatch, PaymentPatchInput, PlanInput,
+    PlanItem, PriceLine, Quote, QuoteInput, QuotePatch, QuotePatchInput, QuoteRevision, QuoteStatus, QuoteStep,
+    Receivables, ReceivablesBy, RenewInput, check_editable, check_open,
 };
 use crate::access::{Action, Actor, AuditStamp, Module, Scope};
 use crate::customers::actions::{create_order, today};
@@ -402,6 +402,23 @@ pub async fn create_payment<S: Store>(store: &S, actor: &Actor, input: PaymentIn
         }
     }
     Ok(store.create_payment(&new, &AuditStamp::of(actor)).await?)
+}
+
+/// Corrects a receipt's date, amount, method or note.
+pub async fn update_payment<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: Uuid,
+    version: Option<i64>,
+    input: PaymentPatchInput,
+) -> Result<Payment, Error> {
+    actor.require(Module::Sales, Action::Edit)?;
+    let old = store.get_payment(&actor.scope(), id).await?;
+    let expected = expected(version, old.version)?;
+    let patch = PaymentPatch::parse(input)?;
+    let stamp = AuditStamp::of(actor);
+    let next = patch.apply(&old, stamp.at);
+    Ok(store.save_payment(&actor.scope(), &next, expected, &stamp).await?)
 }
 
 pub async fn delete_payment<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<(), Error> {

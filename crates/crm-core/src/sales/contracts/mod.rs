@@ -18,8 +18,8 @@ pub use contract::{
     FromQuoteInput, NewContract, RenewInput, check_open,
 };
 pub use payments::{
-    CurrencyTotal, NewPayment, NewPlanItem, Payment, PaymentInput, PlanInput, PlanItem, PlanItemInput, Receivable,
-    Receivables, ReceivablesBy,
+    CurrencyTotal, NewPayment, NewPlanItem, Payment, PaymentInput, PaymentPatch, PaymentPatchInput, PlanInput,
+    PlanItem, PlanItemInput, Receivable, Receivables, ReceivablesBy,
 };
 pub use pricing::{PriceLine, PriceLineInput, Totals, minor_digits};
 pub use quotes::{
@@ -89,6 +89,13 @@ pub trait ContractStore {
     async fn get_payment(&self, scope: &Scope, id: Uuid) -> Result<Payment, StoreError>;
     /// `new.currency` is the contract's, checked by the action.
     async fn create_payment(&self, new: &NewPayment, stamp: &AuditStamp) -> Result<Payment, StoreError>;
+    async fn save_payment(
+        &self,
+        scope: &Scope,
+        next: &Payment,
+        version: i64,
+        stamp: &AuditStamp,
+    ) -> Result<Payment, StoreError>;
     async fn delete_payment(&self, scope: &Scope, id: Uuid, stamp: &AuditStamp) -> Result<(), StoreError>;
     /// Planned, received, outstanding and overdue amounts of active and expired contracts,
     /// per customer or owner and currency, as of `today`.

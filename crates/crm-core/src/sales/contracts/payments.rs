@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, FieldError, Validator, optional_text, required_date};
 use crate::money::{self, parse_currency, parse_non_negative};
+use crate::patch::Patch;
 
 const NOTE_MAX: usize = 500;
 const METHOD_MAX: usize = 50;
@@ -171,6 +172,54 @@ impl NewPayment {
             method: method.ok_or_else(invalid)?,
             note: note.ok_or_else(invalid)?,
         })
+    }
+}
+
+/// Raw input for a receipt's correction.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentPatchInput {
+    pub received_on: Option<String>,
+    pub amount: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub method: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub note: Patch<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaymentPatch {
+    pub received_on: Option<NaiveDate>,
+    pub amount: Option<i64>,
+    pub method: Patch<String>,
+    pub note: Patch<String>,
+}
+
+impl PaymentPatch {
+    pub fn parse(input: PaymentPatchInput) -> Result<Self, Error> {
+        let mut v = Validator::default();
+        let patch = Self {
+            received_on: input.received_on.and_then(|d| v.check(required_date("received_on", &d))),
+            amount: input.amount.and_then(|a| v.check(positive("amount", &a))),
+            method: v.patch(input.method, |m| optional_text("method", m, METHOD_MAX)),
+            note: v.patch(input.note, |n| optional_text("note", n, NOTE_MAX)),
+        };
+        v.finish()?;
+        Ok(patch)
+    }
+
+    pub fn apply(&self, p: &Payment, at: DateTime<Utc>) -> Payment {
+        Payment {
+            received_on: self.received_on.unwrap_or(p.received_on),
+            amount: self.amount.unwrap_or(p.amount),
+            method: self.method.clone().apply(p.method.clone()),
+            note: self.note.clone().apply(p.note.clone()),
+            updated_at: at,
+            version: p.version + 1,
+            ..p.clone()
+        }
     }
 }
 

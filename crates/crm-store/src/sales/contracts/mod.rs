@@ -153,6 +153,15 @@ impl ContractStore for Db {
     async fn create_payment(&self, new: &NewPayment, stamp: &AuditStamp) -> Result<Payment, StoreError> {
         payments::create(self, new, stamp).await
     }
+    async fn save_payment(
+        &self,
+        scope: &Scope,
+        next: &Payment,
+        version: i64,
+        stamp: &AuditStamp,
+    ) -> Result<Payment, StoreError> {
+        payments::save(self, scope, next, version, stamp).await
+    }
     async fn delete_payment(&self, scope: &Scope, id: Uuid, stamp: &AuditStamp) -> Result<(), StoreError> {
         payments::delete(self, scope, id, stamp).await
     }

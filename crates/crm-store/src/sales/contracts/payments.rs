@@ -174,6 +174,40 @@ pub async fn create(db: &Db, new: &NewPayment, stamp: &AuditStamp) -> Result<Pay
     Ok(payment)
 }
 
+pub async fn save(
+    db: &Db,
+    scope: &Scope,
+    next: &Payment,
+    version: i64,
+    stamp: &AuditStamp,
+) -> Result<Payment, StoreError> {
+    let mut tx = db.begin_write().await?;
+    let old = get_in(&mut tx, scope, next.id).await?;
+    if old.version != version {
+        return Err(StoreError::Stale);
+    }
+    let mut sql = Sql::new("UPDATE payments SET received_on = ");
+    sql.bind(next.received_on.to_string()).push(", amount = ").bind(next.amount);
+    sql.push(", method = ").bind(next.method.clone()).push(", note = ").bind(next.note.clone());
+    sql.push(", updated_at = ").bind(stamp.at).push(", version = version + 1 WHERE id = ").bind(next.id);
+    sql.push(" AND version = ").bind(version);
+    if sql.query().execute(&mut *tx).await.map_err(store_error)?.rows_affected() == 0 {
+        return Err(StoreError::Stale);
+    }
+    let saved = get_in(&mut tx, &Scope::everything(), next.id).await?;
+    let change = Change {
+        entity: ENTITY,
+        entity_id: next.id,
+        action: "update",
+        division_id: None,
+        old: Some(&old),
+        new: Some(&saved),
+    };
+    log(&mut tx, stamp, change, saved.customer_id).await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(saved)
+}
+
 pub async fn delete(db: &Db, scope: &Scope, id: Uuid, stamp: &AuditStamp) -> Result<(), StoreError> {
     let mut tx = db.begin_write().await?;
     let old = get_in(&mut tx, scope, id).await?;

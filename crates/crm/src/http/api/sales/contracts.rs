@@ -13,8 +13,9 @@ use crm_core::customers::Order;
 use crm_core::listing::ListRequest;
 use crm_core::sales::contracts::actions::{self as sales, ContractOrderInput};
 use crm_core::sales::contracts::{
-    Contract, ContractInput, ContractPatchInput, ContractStep, FromQuoteInput, Payment, PaymentInput, PlanInput,
-    PlanItem, Quote, QuoteInput, QuotePatchInput, QuoteRevision, QuoteStep, Receivables, ReceivablesBy, RenewInput,
+    Contract, ContractInput, ContractPatchInput, ContractStep, FromQuoteInput, Payment, PaymentInput,
+    PaymentPatchInput, PlanInput, PlanItem, Quote, QuoteInput, QuotePatchInput, QuoteRevision, QuoteStep, Receivables,
+    ReceivablesBy, RenewInput,
 };
 
 use crate::http::AppState;
@@ -42,7 +43,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(contract_order))
         .routes(routes!(payment_plan, add_to_payment_plan))
         .routes(routes!(list_payments, create_payment))
-        .routes(routes!(show_payment, delete_payment))
+        .routes(routes!(show_payment, update_payment, delete_payment))
         .routes(routes!(receivables))
 }
 
@@ -343,6 +344,19 @@ pub async fn show_payment(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse> {
     Ok(Tagged::of(sales::get_payment(&state.db, &actor, parse_id(&id)?).await?))
+}
+
+/// Corrects `received_on`, `amount`, `method` or `note`.
+#[utoipa::path(patch, path = "/payments/{id}", tag = "payments", request_body = PaymentPatchInput,
+    responses((status = 200, body = Payment), (status = 404), (status = 412), (status = 422)))]
+pub async fn update_payment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    IfMatch(version): IfMatch,
+    ApiJson(input): ApiJson<PaymentPatchInput>,
+) -> Result<impl IntoResponse> {
+    Ok(Tagged::of(sales::update_payment(&state.db, &actor, parse_id(&id)?, version, input).await?))
 }
 
 #[utoipa::path(delete, path = "/payments/{id}", tag = "payments", responses((status = 204), (status = 404)))]

@@ -36,8 +36,8 @@ use crate::store::StoreError;
 /// `Stale` if it changed since.
 #[async_trait]
 pub trait ContractStore {
-    /// Filters: `customer_id`, `status`, `currency`, `number`; sorts: `created_at` (default,
-    /// newest first), `number`, `total`, `valid_until`.
+    /// Filters: `customer_id`, `status`, `currency`, `number`, `division_id`; sorts:
+    /// `created_at` (default, newest first), `number`, `total`.
     async fn list_quotes(&self, scope: &Scope, req: &ListRequest) -> Result<Page<Quote>, StoreError>;
     async fn get_quote(&self, scope: &Scope, id: Uuid) -> Result<Quote, StoreError>;
     /// Every version of the quote's prices, oldest first.
@@ -54,7 +54,8 @@ pub trait ContractStore {
     ) -> Result<Quote, StoreError>;
 
     /// Filters: `customer_id`, `status`, `currency`, `number`, `quote_id`, `renewal_of_id`,
-    /// `expiring`; sorts: `created_at` (default, newest first), `number`, `ends_on`, `amount`.
+    /// `expiring`, `ends_on`, `division_id`; sorts: `created_at` (default, newest first),
+    /// `number`, `ends_on`, `amount`.
     async fn list_contracts(&self, scope: &Scope, req: &ListRequest) -> Result<Page<Contract>, StoreError>;
     async fn get_contract(&self, scope: &Scope, id: Uuid) -> Result<Contract, StoreError>;
     /// Numbers the contract from the `contract` sequence; a second contract of one quote, or a
@@ -83,8 +84,8 @@ pub trait ContractStore {
         items: &[NewPlanItem],
         stamp: &AuditStamp,
     ) -> Result<(), StoreError>;
-    /// Filters: `contract_id`, `customer_id`, `plan_item_id`, `currency`, `received_on`; sorts:
-    /// `received_on` (default, newest first), `amount`, `created_at`.
+    /// Filters: `contract_id`, `customer_id`, `plan_item_id`, `currency`, `received_on`,
+    /// `division_id`; sorts: `received_on` (default, newest first), `amount`, `created_at`.
     async fn list_payments(&self, scope: &Scope, req: &ListRequest) -> Result<Page<Payment>, StoreError>;
     async fn get_payment(&self, scope: &Scope, id: Uuid) -> Result<Payment, StoreError>;
     /// `new.currency` is the contract's, checked by the action.

@@ -105,7 +105,7 @@ impl ShowPage {
         self.contract.status.code() == code
     }
 
-    /// The receipts a plan item was paid with, for the select of the receipt form.
+    /// The plan items a receipt may be applied to, for the select of the receipt form.
     fn plan_choices(&self) -> Vec<Choice> {
         self.plan
             .iter()

@@ -4,6 +4,8 @@
 
 pub mod access;
 pub mod base_data;
+// `code_enum!` of the customers module names the sales module's states too.
+#[macro_use]
 pub mod customers;
 pub mod error;
 pub mod jobs;

@@ -62,4 +62,7 @@ versioned!(
     crate::customers::Contact,
     crate::customers::Interaction,
     crate::customers::Order,
+    crate::sales::Quote,
+    crate::sales::Contract,
+    crate::sales::Payment,
 );

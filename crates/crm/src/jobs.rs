@@ -16,20 +16,24 @@ const LEASE: chrono::Duration = chrono::Duration::minutes(10);
 pub enum Job {
     /// Deletes expired sessions and old failed sign-ins.
     Housekeeping,
+    /// Flags contracts that end soon and expires those past their end (SAL-8).
+    ContractReminders,
 }
 
 impl Job {
-    pub const ALL: [Job; 1] = [Job::Housekeeping];
+    pub const ALL: [Job; 2] = [Job::Housekeeping, Job::ContractReminders];
 
     pub fn name(self) -> &'static str {
         match self {
             Job::Housekeeping => "housekeeping",
+            Job::ContractReminders => "contract-reminders",
         }
     }
 
     pub fn interval(self) -> chrono::Duration {
         match self {
             Job::Housekeeping => chrono::Duration::hours(1),
+            Job::ContractReminders => chrono::Duration::hours(1),
         }
     }
 
@@ -43,6 +47,10 @@ impl Job {
             Job::Housekeeping => {
                 let removed = db.purge_expired(Utc::now() - chrono::Duration::days(1)).await?;
                 Ok(format!("removed {removed} expired sessions and failed sign-ins"))
+            }
+            Job::ContractReminders => {
+                let run = crm_core::sales::contracts::actions::run_contract_reminders(db).await?;
+                Ok(format!("flagged {} contracts as expiring, marked {} as expired", run.flagged, run.expired))
             }
         }
     }

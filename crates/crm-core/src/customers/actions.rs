@@ -25,7 +25,7 @@ use crate::store::{Store, StoreError};
 
 /// Record numbers carry the company's calendar day: China Standard Time, which has no
 /// daylight saving, so a fixed offset is exact.
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     let now = Utc::now();
     FixedOffset::east_opt(8 * 3600).map_or_else(|| now.date_naive(), |china| now.with_timezone(&china).date_naive())
 }
@@ -708,6 +708,12 @@ pub async fn create_order<S: Store>(store: &S, actor: &Actor, input: OrderInput)
     actor.require(Module::Sales, Action::Create)?;
     let mut new = NewOrder::parse(input)?;
     store.get_customer(&actor.scope(), new.customer_id).await.map_err(missing("customer_id"))?;
+    if let Some(contract_id) = new.contract_id {
+        let contract = store.get_contract(&actor.scope(), contract_id).await.map_err(missing("contract_id"))?;
+        if contract.customer_id != new.customer_id {
+            return Err(Error::invalid("contract_id", "other_customer"));
+        }
+    }
     resolve_products(store, &mut new.lines).await?;
     Ok(store.create_order(&new, today(), &AuditStamp::of(actor)).await?)
 }

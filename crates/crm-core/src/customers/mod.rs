@@ -61,5 +61,6 @@ pub use interactions::{
 };
 pub use orders::{
     NewOrder, NewOrderLine, Order, OrderInput, OrderLine, OrderLineInput, OrderPatch, OrderPatchInput, OrderStatus,
+    decimal_text,
 };
 pub use store::{CustomerHistory, CustomerStore};

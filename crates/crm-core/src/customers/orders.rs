@@ -45,6 +45,8 @@ pub struct Order {
     pub number: String,
     pub customer_id: Uuid,
     pub customer_name: String,
+    /// The contract the order was placed under (SAL-8), if any.
+    pub contract_id: Option<Uuid>,
     pub order_date: NaiveDate,
     pub currency: String,
     pub status: OrderStatus,
@@ -61,7 +63,7 @@ pub struct Order {
 
 /// A decimal given as a JSON string or number, kept as its text: quantities are often sent
 /// as plain numbers, and going through the text keeps them exact.
-fn decimal_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub fn decimal_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Text {
@@ -174,6 +176,8 @@ fn parse_lines(v: &mut Validator, lines: Vec<OrderLineInput>) -> Option<(Vec<New
 #[serde(deny_unknown_fields)]
 pub struct OrderInput {
     pub customer_id: Option<Uuid>,
+    /// A contract of the same customer the order is placed under.
+    pub contract_id: Option<Uuid>,
     /// `YYYY-MM-DD`.
     #[serde(default)]
     pub order_date: String,
@@ -189,6 +193,7 @@ pub struct OrderInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrder {
     pub customer_id: Uuid,
+    pub contract_id: Option<Uuid>,
     pub order_date: NaiveDate,
     pub currency: String,
     pub status: OrderStatus,
@@ -213,6 +218,7 @@ impl NewOrder {
         let (lines, total) = lines.ok_or_else(invalid)?;
         Ok(Self {
             customer_id: customer_id.ok_or_else(invalid)?,
+            contract_id: input.contract_id,
             order_date: order_date.ok_or_else(invalid)?,
             currency: currency.ok_or_else(invalid)?,
             status: status.ok_or_else(invalid)?,

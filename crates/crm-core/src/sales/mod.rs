@@ -5,7 +5,9 @@
 pub mod contracts;
 pub mod opportunities;
 
-pub use contracts::ContractStore;
+pub use contracts::{
+    Contract, ContractStatus, ContractStore, Payment, PlanItem, Quote, QuoteRevision, QuoteStatus, Receivables,
+};
 pub use opportunities::OpportunityStore;
 
 /// Everything the sales actions need from storage.

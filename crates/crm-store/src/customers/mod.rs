@@ -11,6 +11,9 @@ mod orders;
 mod ownership;
 mod saved_filters;
 
+// Records of other modules that belong to a customer are read through the customer's scope.
+pub(crate) use customer::{division_of, scoped};
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use uuid::Uuid;

@@ -21,7 +21,7 @@ const ENTITY: &str = "orders";
 
 const FROM: &str = "orders o JOIN customers c ON c.id = o.customer_id";
 
-const COLUMNS: &str = "o.id, o.number, o.customer_id, c.name AS customer_name, o.order_date, o.currency, o.status, \
+const COLUMNS: &str = "o.id, o.number, o.customer_id, c.name AS customer_name, o.contract_id, o.order_date, o.currency, o.status, \
     o.total, o.notes, o.created_at, o.updated_at, o.version";
 
 /// Scope is the customer's, applied by `push_customer_scope`.
@@ -39,6 +39,7 @@ const LIST: ListSpec = ListSpec {
     ],
     filters: &[
         ("customer_id", "o.customer_id", Kind::Text),
+        ("contract_id", "o.contract_id", Kind::Text),
         ("number", "o.number", Kind::Text),
         ("status", "o.status", Kind::Text),
         ("currency", "o.currency", Kind::Text),
@@ -59,6 +60,7 @@ fn from_row(r: &AnyRow, lines: Vec<OrderLine>) -> Result<Order, StoreError> {
         number: r.text("number")?,
         customer_id: r.id("customer_id")?,
         customer_name: r.text("customer_name")?,
+        contract_id: r.opt_id("contract_id")?,
         order_date: NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| bad("order date", date.clone()))?,
         currency: r.text("currency")?,
         status: OrderStatus::parse("status", &status).map_err(|_| bad("order status", status.clone()))?,
@@ -150,10 +152,10 @@ pub async fn create(db: &Db, new: &NewOrder, today: NaiveDate, stamp: &AuditStam
     let mut tx = db.begin_write().await?;
     let number = next_number(&mut tx, "order", today).await?;
     let mut sql = Sql::new(
-        "INSERT INTO orders (id, number, customer_id, order_date, currency, status, total, notes, created_at, \
-         updated_at, version) VALUES (",
+        "INSERT INTO orders (id, number, customer_id, contract_id, order_date, currency, status, total, notes, \
+         created_at, updated_at, version) VALUES (",
     );
-    sql.bind(id).push(", ").bind(&number).push(", ").bind(new.customer_id).push(", ");
+    sql.bind(id).push(", ").bind(&number).push(", ").bind(new.customer_id).push(", ").bind(new.contract_id).push(", ");
     sql.bind(new.order_date.to_string()).push(", ").bind(&new.currency).push(", ").bind(new.status.code());
     sql.push(", ").bind(new.total).push(", ").bind(new.notes.clone()).push(", ").bind(stamp.at).push(", ");
     sql.bind(stamp.at).push(", 1)");

@@ -18,7 +18,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 3] = [
+const ASSETS: [Asset; 4] = [
     Asset { name: "app.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../../../assets/app.css") },
     Asset {
         name: "app.js",
@@ -26,6 +26,11 @@ const ASSETS: [Asset; 3] = [
         body: include_bytes!("../../../assets/app.js"),
     },
     Asset { name: "icon.svg", content_type: "image/svg+xml", body: include_bytes!("../../../assets/icon.svg") },
+    Asset {
+        name: "quotes.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../assets/quotes.js"),
+    },
 ];
 
 /// FNV-1a: enough to tell one build's file from another's.

@@ -64,8 +64,11 @@ pub struct Layout {
 }
 
 /// The navigation: (path, label key, the module whose view right shows it).
-const NAV: [(&str, &str, Module); 9] = [
+const NAV: [(&str, &str, Module); 12] = [
     ("/customers", "nav-customers", Module::Customers),
+    ("/quotes", "nav-quotes", Module::Sales),
+    ("/contracts", "nav-contracts", Module::Sales),
+    ("/payments", "nav-payments", Module::Sales),
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
     ("/products", "nav-products", Module::Products),

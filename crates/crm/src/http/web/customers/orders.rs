@@ -114,7 +114,7 @@ impl FormPage {
 
 /// Products on sale, for the lines' selects; none for a user who may not read products,
 /// who then describes each line in words.
-async fn products(state: &AppState, web: &WebUser) -> Result<Vec<ProductChoice>, AppError> {
+pub(crate) async fn products(state: &AppState, web: &WebUser) -> Result<Vec<ProductChoice>, AppError> {
     let params = ListParams { limit: Some(MAX_LIMIT.to_string()), sort: Some("name".into()), ..Default::default() };
     let req = ListRequest::parse(params, vec![("enabled".into(), "true".into())])?;
     match base_data::list_products(&state.db, &web.actor, &req).await {
@@ -226,6 +226,7 @@ pub async fn create(
         Ok(inputs) => {
             let input = OrderInput {
                 customer_id: Some(customer.id),
+                contract_id: None,
                 order_date: form.get("order_date").to_string(),
                 currency: Some(form.get("currency").trim().to_string()).filter(|c| !c.is_empty()),
                 status: Some(form.get("status").to_string()),

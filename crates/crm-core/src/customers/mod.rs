@@ -59,6 +59,7 @@ pub use interactions::{
     Attachment, AttachmentContent, Interaction, InteractionInput, InteractionPatch, InteractionPatchInput,
     MAX_ATTACHMENT_BYTES, NewAttachment, NewInteraction,
 };
+pub(crate) use orders::{LineBasics, check_line_count, parse_line_basics};
 pub use orders::{
     NewOrder, NewOrderLine, Order, OrderInput, OrderLine, OrderLineInput, OrderPatch, OrderPatchInput, OrderStatus,
     decimal_text,

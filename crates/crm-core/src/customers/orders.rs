@@ -123,40 +123,68 @@ const DESCRIPTION_MAX: usize = 200;
 const NOTES_MAX: usize = 2000;
 const LINES_MAX: usize = 500;
 
-fn parse_lines(v: &mut Validator, lines: Vec<OrderLineInput>) -> Option<(Vec<NewOrderLine>, i64)> {
-    if lines.is_empty() {
+/// The parts every line of goods has, checked: what it is, how many (1 by default), at what
+/// price. Orders, quotes and contracts parse their lines through it; errors name the line.
+pub(crate) struct LineBasics {
+    pub description: Option<String>,
+    pub quantity: i64,
+    pub unit_price: i64,
+}
+
+/// At least one line and at most `LINES_MAX`.
+pub(crate) fn check_line_count(v: &mut Validator, count: usize) -> bool {
+    if count == 0 {
         v.push(FieldError::new("lines", "required"));
-        return None;
+        return false;
     }
-    if lines.len() > LINES_MAX {
+    if count > LINES_MAX {
         v.push(FieldError::with_param("lines", "too_many", LINES_MAX));
+        return false;
+    }
+    true
+}
+
+pub(crate) fn parse_line_basics(
+    v: &mut Validator,
+    index: usize,
+    product_id: Option<Uuid>,
+    description: Option<&str>,
+    quantity: &str,
+    unit_price: &str,
+) -> Option<LineBasics> {
+    let field = |name: &str| format!("lines[{index}].{name}");
+    let description = v.check(optional_text(&field("description"), description.unwrap_or(""), DESCRIPTION_MAX));
+    if product_id.is_none() && description.as_ref().is_some_and(Option::is_none) {
+        v.push(FieldError::new(field("description"), "required"));
+    }
+    let quantity = if quantity.trim().is_empty() {
+        Some(10_i64.pow(money::SCALE))
+    } else {
+        v.check(parse_non_negative(&field("quantity"), quantity))
+    };
+    let unit_price = if unit_price.trim().is_empty() {
+        v.push(FieldError::new(field("unit_price"), "required"));
+        None
+    } else {
+        v.check(parse_non_negative(&field("unit_price"), unit_price))
+    };
+    Some(LineBasics { description: description?, quantity: quantity?, unit_price: unit_price? })
+}
+
+fn parse_lines(v: &mut Validator, lines: Vec<OrderLineInput>) -> Option<(Vec<NewOrderLine>, i64)> {
+    if !check_line_count(v, lines.len()) {
         return None;
     }
     let mut parsed = Vec::with_capacity(lines.len());
     let mut total = Some(Decimal::ZERO);
     for (i, line) in lines.into_iter().enumerate() {
-        let field = |name: &str| format!("lines[{i}].{name}");
-        let description =
-            v.check(optional_text(&field("description"), line.description.as_deref().unwrap_or(""), DESCRIPTION_MAX));
-        if line.product_id.is_none() && description.as_ref().is_some_and(Option::is_none) {
-            v.push(FieldError::new(field("description"), "required"));
-        }
-        let quantity = if line.quantity.trim().is_empty() {
-            Some(10_i64.pow(money::SCALE))
-        } else {
-            v.check(parse_non_negative(&field("quantity"), &line.quantity))
-        };
-        let unit_price = if line.unit_price.trim().is_empty() {
-            v.push(FieldError::new(field("unit_price"), "required"));
-            None
-        } else {
-            v.check(parse_non_negative(&field("unit_price"), &line.unit_price))
-        };
-        let (Some(description), Some(quantity), Some(unit_price)) = (description, quantity, unit_price) else {
+        let basics =
+            parse_line_basics(v, i, line.product_id, line.description.as_deref(), &line.quantity, &line.unit_price);
+        let Some(LineBasics { description, quantity, unit_price }) = basics else {
             continue;
         };
         let Some(amount) = line_amount(quantity, unit_price) else {
-            v.push(FieldError::new(field("quantity"), "out_of_range"));
+            v.push(FieldError::new(format!("lines[{i}].quantity"), "out_of_range"));
             continue;
         };
         total = total.and_then(|t| t.checked_add(Decimal::from(amount)));

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::customers::decimal_text;
-use crate::error::{FieldError, Validator, optional_text};
+use crate::customers::{LineBasics, check_line_count, decimal_text, parse_line_basics};
+use crate::error::{FieldError, Validator};
 use crate::money::{self, parse_non_negative};
 
 /// Currencies whose minor unit is the whole unit (ISO 4217 exponent 0).
@@ -24,8 +24,6 @@ pub fn minor_digits(currency: &str) -> u32 {
     if NO_MINOR_UNIT.contains(&currency) { 0 } else { 2 }
 }
 
-const DESCRIPTION_MAX: usize = 200;
-const LINES_MAX: usize = 500;
 /// Rates are percentages with up to 4 decimals; 100% is the largest discount.
 const HUNDRED: i64 = 100 * 10_000;
 
@@ -169,12 +167,7 @@ fn rate(field: &str, text: &str, max: Option<i64>) -> Result<i64, FieldError> {
 
 /// Parses and prices the lines, each error naming its line (`lines[2].discount`).
 pub fn parse_lines(v: &mut Validator, currency: &str, lines: Vec<PriceLineInput>) -> Option<(Vec<PriceLine>, Totals)> {
-    if lines.is_empty() {
-        v.push(FieldError::new("lines", "required"));
-        return None;
-    }
-    if lines.len() > LINES_MAX {
-        v.push(FieldError::with_param("lines", "too_many", LINES_MAX));
+    if !check_line_count(v, lines.len()) {
         return None;
     }
     let digits = minor_digits(currency);
@@ -182,26 +175,12 @@ pub fn parse_lines(v: &mut Validator, currency: &str, lines: Vec<PriceLineInput>
     let mut complete = true;
     for (i, line) in lines.into_iter().enumerate() {
         let field = |name: &str| format!("lines[{i}].{name}");
-        let description =
-            v.check(optional_text(&field("description"), line.description.as_deref().unwrap_or(""), DESCRIPTION_MAX));
-        if line.product_id.is_none() && description.as_ref().is_some_and(Option::is_none) {
-            v.push(FieldError::new(field("description"), "required"));
-        }
-        let quantity = if line.quantity.trim().is_empty() {
-            Some(10_i64.pow(money::SCALE))
-        } else {
-            v.check(parse_non_negative(&field("quantity"), &line.quantity))
-        };
-        let unit_price = if line.unit_price.trim().is_empty() {
-            v.push(FieldError::new(field("unit_price"), "required"));
-            None
-        } else {
-            v.check(parse_non_negative(&field("unit_price"), &line.unit_price))
-        };
+        let basics =
+            parse_line_basics(v, i, line.product_id, line.description.as_deref(), &line.quantity, &line.unit_price);
         let discount = v.check(rate(&field("discount"), &line.discount, Some(HUNDRED)));
         let tax_rate = v.check(rate(&field("tax_rate"), &line.tax_rate, Some(HUNDRED)));
-        let (Some(description), Some(quantity), Some(unit_price), Some(discount), Some(tax_rate)) =
-            (description, quantity, unit_price, discount, tax_rate)
+        let (Some(LineBasics { description, quantity, unit_price }), Some(discount), Some(tax_rate)) =
+            (basics, discount, tax_rate)
         else {
             complete = false;
             continue;

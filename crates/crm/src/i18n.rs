@@ -117,17 +117,23 @@ mod tests {
         assert!(Lang::En.field_message(&e).contains("60"));
     }
 
-    /// Every message id of one language exists in the other.
+    /// Every message id of one language exists in the other, once, over all of its files.
     #[test]
     fn both_languages_have_the_same_messages() {
-        let ids = |text: &str| -> std::collections::BTreeSet<String> {
-            text.lines()
-                .filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" ="))
-                .filter_map(|l| l.split(" =").next().map(str::to_string))
-                .collect()
+        let ids = |lang: &str| -> std::collections::BTreeSet<String> {
+            let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(lang);
+            let mut ids = std::collections::BTreeSet::new();
+            for file in std::fs::read_dir(&folder).expect("locale folder") {
+                let text = std::fs::read_to_string(file.expect("locale file").path()).expect("readable");
+                for line in text.lines().filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" =")) {
+                    let id = line.split(" =").next().unwrap_or_default().to_string();
+                    assert!(ids.insert(id.clone()), "{lang}: {id} is defined twice");
+                }
+            }
+            ids
         };
-        let zh = ids(include_str!("../locales/zh-CN/main.ftl"));
-        let en = ids(include_str!("../locales/en/main.ftl"));
+        let (zh, en) = (ids("zh-CN"), ids("en"));
+        assert!(zh.len() > 100, "the messages were read");
         assert_eq!(zh.symmetric_difference(&en).collect::<Vec<_>>(), Vec::<&String>::new());
     }
 }

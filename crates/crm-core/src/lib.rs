@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod base_data;
+#[macro_use]
 pub mod customers;
 pub mod error;
 pub mod jobs;

@@ -62,4 +62,7 @@ versioned!(
     crate::customers::Contact,
     crate::customers::Interaction,
     crate::customers::Order,
+    crate::sales::opportunities::Opportunity,
+    crate::sales::opportunities::PlanItem,
+    crate::sales::opportunities::PipelineStage,
 );

@@ -1,4 +1,5 @@
-//! Shipped defaults, written once into a new database: the five roles and the base data.
+//! Shipped defaults, written once into a new database: the five roles, the base data and
+//! the pipeline's stages.
 
 use crm_core::access::{Actor, AuditStamp, default_roles};
 use crm_core::store::StoreError;
@@ -35,6 +36,7 @@ pub async fn ensure_defaults(db: &Db) -> Result<(), StoreError> {
         crate::access::insert_role(&mut tx, &role, true, &stamp).await?;
     }
     crate::base_data::seed(&mut tx, &stamp).await?;
+    crate::sales::seed_stages(&mut tx, stamp.at).await?;
     let mut sql = Sql::new("INSERT INTO settings (key, value) VALUES (");
     sql.bind(SEEDED_KEY).push(", ").bind(stamp.at).push(")");
     sql.query().execute(&mut *tx).await.map_err(store_error)?;

@@ -64,8 +64,10 @@ pub struct Layout {
 }
 
 /// The navigation: (path, label key, the module whose view right shows it).
-const NAV: [(&str, &str, Module); 9] = [
+const NAV: [(&str, &str, Module); 11] = [
     ("/customers", "nav-customers", Module::Customers),
+    ("/opportunities", "nav-opportunities", Module::Sales),
+    ("/pipeline", "nav-pipeline", Module::Sales),
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
     ("/products", "nav-products", Module::Products),

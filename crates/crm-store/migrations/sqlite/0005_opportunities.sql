@@ -66,7 +66,9 @@ CREATE INDEX opportunities_owner_stage_idx ON opportunities (owner_id, stage_id,
 -- The forecast (open ones by expected close) and the stale check (open ones by last activity).
 CREATE INDEX opportunities_status_close_idx ON opportunities (status, expected_close_date);
 CREATE INDEX opportunities_status_activity_idx ON opportunities (status, last_activity_at);
-CREATE INDEX opportunities_stale_idx ON opportunities (division_id, stale_since);
+-- The stale list (SAL-5) of a division or an owner: the few flagged rows only.
+CREATE INDEX opportunities_division_stale_idx ON opportunities (division_id, created_at, id) WHERE stale_since IS NOT NULL;
+CREATE INDEX opportunities_owner_stale_idx ON opportunities (owner_id, created_at, id) WHERE stale_since IS NOT NULL;
 
 CREATE TABLE opportunity_plan_items (
     id TEXT PRIMARY KEY,

@@ -506,6 +506,10 @@ async fn the_stale_check_flags_an_idle_opportunity_once_and_activity_clears_it()
     let ids: Vec<&str> = stale["items"].as_array().unwrap().iter().map(id).collect();
     assert_eq!(ids, [id(&idle)]);
     assert_eq!(w.app.get_ok("/api/v1/opportunities?stale=true", &w.director).await["items"][0]["id"], idle["id"]);
+    let fresh = w.app.get_ok("/api/v1/opportunities?stale=false", &w.colleague).await;
+    assert_eq!(fresh["items"].as_array().unwrap().iter().map(id).collect::<Vec<_>>(), [id(&talked)]);
+    let r = w.app.get("/api/v1/opportunities?stale=maybe", Some(&w.colleague)).await;
+    problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         w.app.get_ok(&format!("/api/v1/opportunities/{}", id(&talked)), &w.director).await["stale_since"].is_null()
     );

@@ -66,7 +66,6 @@ const LIST: ListSpec = ListSpec {
         ("currency", "o.currency", Kind::Text),
         ("number", "o.number", Kind::Text),
         ("expected_close_date", "o.expected_close_date", Kind::Text),
-        ("stale", "(o.stale_since IS NOT NULL)", Kind::Bool),
     ],
     search: &["o.customer_name", "o.summary", "o.number", "o.contact_name"],
     division: None,
@@ -135,8 +134,29 @@ pub fn from_row(r: &AnyRow) -> Result<Opportunity, StoreError> {
     })
 }
 
+/// The `stale` filter as a condition of its own, written so that the partial indexes of the
+/// flagged rows serve it.
+fn stale_filter(req: &ListRequest) -> Result<(Sql, ListRequest), StoreError> {
+    let mut sql = Sql::default();
+    let mut rest = req.clone();
+    rest.filters.retain(|(name, _)| name != "stale");
+    match req.filter("stale") {
+        None => {}
+        Some("true" | "1") => {
+            sql.push(" AND o.stale_since IS NOT NULL");
+        }
+        Some("false" | "0") => {
+            sql.push(" AND o.stale_since IS NULL");
+        }
+        Some(_) => return Err(StoreError::Invalid(crm_core::FieldError::new("stale", "invalid_filter"))),
+    }
+    Ok((sql, rest))
+}
+
 pub async fn list(db: &Db, scope: &Scope, req: &ListRequest) -> Result<Page<Opportunity>, StoreError> {
-    list_rows(&db.reader, &LIST, &Scope::everything(), &scoped(scope), req).await?.try_map(|r| from_row(&r))
+    let (mut extra, req) = stale_filter(req)?;
+    extra.append(&scoped(scope));
+    list_rows(&db.reader, &LIST, &Scope::everything(), &extra, &req).await?.try_map(|r| from_row(&r))
 }
 
 pub async fn get_in(conn: &mut AnyConnection, scope: &Scope, id: Uuid) -> Result<Opportunity, StoreError> {

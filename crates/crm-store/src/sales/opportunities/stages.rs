@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use crm_core::access::AuditStamp;
+use crm_core::base_data::DictionaryKind;
 use crm_core::sales::opportunities::{NewPipelineStage, Outcome, PipelineStage, PipelineStagePatch, default_stages};
 use crm_core::store::StoreError;
 
@@ -77,22 +78,25 @@ async fn insert(conn: &mut AnyConnection, s: &PipelineStage) -> Result<(), Store
     sql.query().execute(&mut *conn).await.map(|_| ()).map_err(store_error)
 }
 
-/// Writes the shipped stages into a new database; like the other defaults, not audited.
+/// Writes the shipped stages and loss reasons, once per database (a database seeded before
+/// opportunities existed gets them on its next start); like the other defaults, not audited.
 pub async fn seed(conn: &mut AnyConnection, at: DateTime<Utc>) -> Result<(), StoreError> {
-    for (position, (name, probability, outcome)) in (1..).zip(default_stages()) {
-        let stage = PipelineStage {
-            id: Uuid::now_v7(),
-            name: name.into(),
-            position: position * 10,
-            probability,
-            outcome,
-            created_at: at,
-            updated_at: at,
-            version: 1,
-        };
-        insert(conn, &stage).await?;
+    if list_in(conn).await?.is_empty() {
+        for (position, (name, probability, outcome)) in (1..).zip(default_stages()) {
+            let stage = PipelineStage {
+                id: Uuid::now_v7(),
+                name: name.into(),
+                position: position * 10,
+                probability,
+                outcome,
+                created_at: at,
+                updated_at: at,
+                version: 1,
+            };
+            insert(conn, &stage).await?;
+        }
     }
-    Ok(())
+    crate::base_data::seed_kind(conn, DictionaryKind::OpportunityLossReason, at).await
 }
 
 pub async fn create(db: &Db, new: &NewPipelineStage, stamp: &AuditStamp) -> Result<PipelineStage, StoreError> {

@@ -59,6 +59,13 @@ CREATE INDEX opportunities_creator_created_at_idx ON opportunities (created_by, 
 CREATE INDEX opportunities_assignee_idx ON opportunities (assignee_id, created_at, id);
 CREATE INDEX opportunities_customer_idx ON opportunities (customer_id);
 CREATE INDEX opportunities_customer_name_idx ON opportunities (customer_name, id);
+CREATE INDEX opportunities_amount_idx ON opportunities (amount, id);
+CREATE INDEX opportunities_division_amount_idx ON opportunities (division_id, amount, id);
+CREATE INDEX opportunities_owner_amount_idx ON opportunities (owner_id, amount, id);
+-- The close date sorts with undated ones first, as the list's keyset needs a value.
+CREATE INDEX opportunities_close_sort_idx ON opportunities ((COALESCE(expected_close_date, '')), id);
+CREATE INDEX opportunities_division_close_sort_idx ON opportunities (division_id, (COALESCE(expected_close_date, '')), id);
+CREATE INDEX opportunities_owner_close_sort_idx ON opportunities (owner_id, (COALESCE(expected_close_date, '')), id);
 -- The board's cards: the most recently active of one stage, in a division or an owner's book.
 CREATE INDEX opportunities_stage_updated_idx ON opportunities (stage_id, updated_at, id);
 CREATE INDEX opportunities_division_stage_idx ON opportunities (division_id, stage_id, updated_at, id);
@@ -82,16 +89,19 @@ CREATE TABLE opportunity_plan_items (
 );
 CREATE INDEX opportunity_plan_items_opportunity_idx ON opportunity_plan_items (opportunity_id, planned_on, id);
 
--- Count and amount of the opportunities of each division, stage, owner ('' for none) and
--- currency, kept in the write transactions: the board and the funnel read these few rows
--- instead of adding up every opportunity on each view.
+-- Count, amount and weighted amount (Σ amount × probability in percent) of the opportunities
+-- of each division, stage, owner ('' for none), currency and month of expected close ('' for
+-- none), kept in the write transactions: the board, the funnel and the forecast read these
+-- rows instead of adding up every opportunity on each view.
 CREATE TABLE pipeline_totals (
     division_id TEXT NOT NULL,
     stage_id TEXT NOT NULL,
     owner_id TEXT NOT NULL,
     currency TEXT NOT NULL,
+    close_month TEXT NOT NULL,
     count INTEGER NOT NULL,
     amount INTEGER NOT NULL,
-    PRIMARY KEY (division_id, stage_id, owner_id, currency)
+    weighted INTEGER NOT NULL,
+    PRIMARY KEY (division_id, stage_id, owner_id, currency, close_month)
 );
 CREATE INDEX pipeline_totals_owner_idx ON pipeline_totals (owner_id, stage_id);

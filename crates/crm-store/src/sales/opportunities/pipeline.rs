@@ -1,6 +1,6 @@
-//! The board, the funnel and the forecast (SAL-4), and the stale check (SAL-5). The board and
-//! the funnel read the per-stage totals kept by every write; only a date range, which the
-//! totals do not know, makes them add up the opportunities themselves.
+//! The board, the funnel and the forecast (SAL-4), and the stale check (SAL-5). They read the
+//! pipeline's totals kept by every write; only a date range, which the totals know to the
+//! month at best, makes them add up the opportunities themselves.
 
 use std::collections::HashMap;
 
@@ -133,24 +133,49 @@ pub async fn forecast(
     filter: &PipelineFilter,
     by: ForecastBy,
 ) -> Result<Vec<ForecastRow>, StoreError> {
-    let key = match by {
-        ForecastBy::Month => "SUBSTR(o.expected_close_date, 1, 7)",
-        ForecastBy::Owner => "o.owner_id",
+    // Without a date range the totals hold every figure: open stages, by month or owner.
+    let sql = if filter.from.is_none() && filter.to.is_none() {
+        let key = match by {
+            ForecastBy::Month => "t.close_month",
+            ForecastBy::Owner => "t.owner_id",
+        };
+        let mut sql = Sql::new("SELECT ");
+        sql.push(key).push(
+            " AS k, MAX(COALESCE(ow.display_name, ow.username)) AS owner_name, t.currency, \
+             CAST(SUM(t.count) AS BIGINT) AS n, CAST(SUM(t.amount) AS BIGINT) AS a, \
+             CAST(SUM(t.weighted) AS BIGINT) AS w FROM pipeline_totals t \
+             JOIN pipeline_stages st ON st.id = t.stage_id LEFT JOIN users ow ON ow.id = t.owner_id \
+             WHERE st.outcome IS NULL",
+        );
+        push_filter(&mut sql, scope, filter, "t", false);
+        sql.push(" GROUP BY ").push(key).push(", t.currency");
+        sql
+    } else {
+        let key = match by {
+            ForecastBy::Month => "SUBSTR(o.expected_close_date, 1, 7)",
+            ForecastBy::Owner => "o.owner_id",
+        };
+        let mut sql = Sql::new("SELECT ");
+        sql.push(key).push(
+            " AS k, MAX(COALESCE(ow.display_name, ow.username)) AS owner_name, o.currency, COUNT(*) AS n, \
+             CAST(SUM(o.amount) AS BIGINT) AS a, CAST(SUM(o.amount * o.probability) AS BIGINT) AS w \
+             FROM opportunities o LEFT JOIN users ow ON ow.id = o.owner_id WHERE ",
+        );
+        sql.push(OPEN);
+        push_filter(&mut sql, scope, filter, "o", true);
+        sql.push(" GROUP BY ").push(key).push(", o.currency");
+        sql
     };
-    let mut sql = Sql::new("SELECT ");
-    sql.push(key).push(
-        " AS k, MAX(COALESCE(ow.display_name, ow.username)) AS owner_name, o.currency, COUNT(*) AS n, \
-         CAST(SUM(o.amount) AS BIGINT) AS a, CAST(SUM(o.amount * o.probability) AS BIGINT) AS w \
-         FROM opportunities o LEFT JOIN users ow ON ow.id = o.owner_id WHERE ",
-    );
-    sql.push(OPEN);
-    push_filter(&mut sql, scope, filter, "o", true);
-    sql.push(" GROUP BY ").push(key).push(", o.currency");
     let mut rows: Vec<ForecastRow> = Vec::new();
     for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
-        let k = r.opt_text("k")?;
+        let n = r.int("n")?;
+        if n == 0 {
+            continue;
+        }
+        // The totals say '' where the opportunities have no month or owner.
+        let k = r.opt_text("k")?.filter(|k| !k.is_empty());
         let (month, owner_id, owner) = match by {
-            ForecastBy::Month => (k.clone(), None, None),
+            ForecastBy::Month => (k, None, None),
             ForecastBy::Owner => (None, k.as_deref().map(crate::sql::parse_id).transpose()?, r.opt_text("owner_name")?),
         };
         let row = match rows.iter_mut().position(|x| x.month == month && x.owner_id == owner_id) {
@@ -161,7 +186,7 @@ pub async fn forecast(
                 &mut rows[last]
             }
         };
-        row.count += r.int("n")?;
+        row.count += n;
         add_amount(&mut row.amounts, &r.text("currency")?, r.int("a")?, Some(weighted_units(r.int("w")?)));
     }
     // Months in order with the undated last; owners by name. Sorted here: the databases put NULLs apart.

@@ -167,15 +167,24 @@ pub async fn get(db: &Db, scope: &Scope, id: Uuid) -> Result<Opportunity, StoreE
     get_in(&mut *db.reader.acquire().await.map_err(store_error)?, scope, id).await
 }
 
-/// Adds (`sign` 1) or removes (-1) the opportunity's share of the board's totals.
+/// Adds (`sign` 1) or removes (-1) the opportunity's share of the pipeline's totals.
 async fn count_in_totals(conn: &mut AnyConnection, o: &Opportunity, sign: i64) -> Result<(), StoreError> {
     let owner = o.owner_id.map(|u| u.to_string()).unwrap_or_default();
-    let mut sql =
-        Sql::new("INSERT INTO pipeline_totals (division_id, stage_id, owner_id, currency, count, amount) VALUES (");
+    let month = o.expected_close_date.map(|d| d.format("%Y-%m").to_string()).unwrap_or_default();
+    let weighted = o
+        .amount
+        .checked_mul(o.probability * sign)
+        .ok_or_else(|| StoreError::Invalid(crm_core::FieldError::new("amount", "out_of_range")))?;
+    let mut sql = Sql::new(
+        "INSERT INTO pipeline_totals (division_id, stage_id, owner_id, currency, close_month, count, amount, \
+         weighted) VALUES (",
+    );
     sql.bind(o.division_id).push(", ").bind(o.stage_id).push(", ").bind(owner).push(", ").bind(&o.currency);
-    sql.push(", ").bind(sign).push(", ").bind(sign * o.amount).push(
-        ") ON CONFLICT (division_id, stage_id, owner_id, currency) DO UPDATE SET \
-         count = pipeline_totals.count + excluded.count, amount = pipeline_totals.amount + excluded.amount",
+    sql.push(", ").bind(month).push(", ").bind(sign).push(", ").bind(sign * o.amount).push(", ").bind(weighted);
+    sql.push(
+        ") ON CONFLICT (division_id, stage_id, owner_id, currency, close_month) DO UPDATE SET \
+         count = pipeline_totals.count + excluded.count, amount = pipeline_totals.amount + excluded.amount, \
+         weighted = pipeline_totals.weighted + excluded.weighted",
     );
     sql.query().execute(&mut *conn).await.map(|_| ()).map_err(store_error)
 }

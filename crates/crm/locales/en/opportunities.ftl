@@ -80,3 +80,12 @@ report-total = Total
 
 flash-reason-needed = Losing an opportunity needs a reason: choose it below.
 error-closing-stage = won and lost are entered by closing the opportunity
+
+nav-pipeline-stages = Pipeline stages
+stages-title = Pipeline stages
+stages-intro = The columns of the pipeline board, left to right by position. An opportunity entering a stage takes its probability. Won and lost close an opportunity and stay.
+stages-new = New stage
+stages-probability-hint = 0–100 %
+field-stage-name = Stage
+field-stage-position = Position
+field-stage-probability = Probability (%)

@@ -80,3 +80,12 @@ report-total = 合计
 
 flash-reason-needed = 终止开发需要选择原因：请在下方选择。
 error-closing-stage = 赢单与输单只能通过结束开发进入
+
+nav-pipeline-stages = 销售阶段
+stages-title = 销售阶段
+stages-intro = 销售漏斗看板的各列，按位置从左到右排列。机会进入某阶段时取该阶段的成功几率。赢单与输单用于结束机会，不能删除。
+stages-new = 新建阶段
+stages-probability-hint = 0–100 %
+field-stage-name = 阶段名称
+field-stage-position = 位置
+field-stage-probability = 成功几率（%）

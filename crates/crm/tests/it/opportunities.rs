@@ -732,3 +732,42 @@ async fn the_board_shows_a_division_its_own_cards_and_flags_stale_ones() {
     }
     assert_eq!(north.get(&format!("/opportunities/{}", id(&o))).await.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn administrators_keep_the_stages_on_their_page() {
+    let w = world().await;
+    let (admin, csrf) = signed_in(&w.app, "root").await;
+    let page = admin.get_text("/pipeline-stages").await;
+    assert!(page.contains("谈判审核") && page.contains(r#"href="/pipeline-stages""#), "{page}");
+    let en = admin.client.get(w.app.url("/pipeline-stages")).header("Accept-Language", "en").send().await.unwrap();
+    assert!(en.text().await.unwrap().contains("New stage"));
+    let r = admin
+        .post("/pipeline-stages", &[("csrf", &csrf), ("name", "商务谈判"), ("position", ""), ("probability", "abc")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin
+        .post("/pipeline-stages", &[("csrf", &csrf), ("name", "商务谈判"), ("position", "75"), ("probability", "85")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let discovery = stage_id(&w, "发现机会").await;
+    let r = admin
+        .post(
+            &format!("/pipeline-stages/{discovery}"),
+            &[("csrf", &csrf), ("version", "1"), ("name", "发现机会"), ("position", "10"), ("probability", "15")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let stages = w.app.get_ok("/api/v1/pipeline-stages", &w.director).await;
+    let names: Vec<(&str, i64)> = stages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["probability"].as_i64().unwrap()))
+        .collect();
+    assert_eq!((names[0], names[7]), (("发现机会", 15), ("商务谈判", 85)));
+    // A director reads the page but changes nothing.
+    let (director, csrf) = signed_in(&w.app, "dongfang").await;
+    assert!(director.get_text("/pipeline-stages").await.contains(" disabled"));
+    let r = director.post("/pipeline-stages", &[("csrf", &csrf), ("name", "x"), ("probability", "1")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

@@ -64,12 +64,13 @@ pub struct Layout {
 }
 
 /// The navigation: (path, label key, the module whose view right shows it).
-const NAV: [(&str, &str, Module); 11] = [
+const NAV: [(&str, &str, Module); 12] = [
     ("/customers", "nav-customers", Module::Customers),
     ("/opportunities", "nav-opportunities", Module::Sales),
     ("/pipeline", "nav-pipeline", Module::Sales),
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
+    ("/pipeline-stages", "nav-pipeline-stages", Module::Dictionary),
     ("/products", "nav-products", Module::Products),
     ("/inventory", "nav-inventory", Module::Inventory),
     ("/users", "nav-users", Module::Users),

@@ -1,10 +1,11 @@
 //! Opportunity pages (销售机会, SAL-1..5): the list with its stale filter, the form, the
 //! record with assignment, stage and close, the development plan, the pipeline board, and
-//! the funnel and forecast reports.
+//! the funnel and forecast reports, and the stages administrators keep.
 
 mod board;
 mod plan;
 mod record;
+mod stages;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -32,6 +33,9 @@ pub fn routes() -> Router<AppState> {
         .route("/opportunities/{id}/plan-items", post(plan::add))
         .route("/opportunities/{id}/plan-items/{item_id}", post(plan::update))
         .route("/pipeline", get(board::board))
+        .route("/pipeline-stages", get(stages::list).post(stages::create))
+        .route("/pipeline-stages/{id}", post(stages::update))
+        .route("/pipeline-stages/{id}/delete", post(stages::delete))
         .route("/reports/sales-funnel", get(board::funnel))
         .route("/reports/forecast", get(board::forecast))
 }

@@ -76,6 +76,8 @@ report-probability = Probability
 report-count = Count
 report-amount = Amount
 report-weighted = Weighted
+report-download-csv = Download CSV
+report-download-xlsx = Download Excel
 report-total = Total
 
 flash-reason-needed = Losing an opportunity needs a reason: choose it below.

@@ -76,6 +76,8 @@ report-probability = 几率
 report-count = 数量
 report-amount = 金额
 report-weighted = 加权金额
+report-download-csv = 下载 CSV
+report-download-xlsx = 下载 Excel
 report-total = 合计
 
 flash-reason-needed = 终止开发需要选择原因：请在下方选择。

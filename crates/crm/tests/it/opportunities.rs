@@ -472,6 +472,17 @@ async fn funnel_and_forecast_add_up_per_stage_month_and_owner_and_never_across_c
     let r = w.app.get("/api/v1/reports/forecast?by=week", Some(&w.director)).await;
     problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
 
+    // As a file (RPT-7): one column per currency, for who may export reports.
+    let r = w.app.get("/api/v1/reports/forecast?by=month&format=csv", Some(&w.director)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    let head = csv.trim_start_matches('\u{feff}').lines().next().unwrap();
+    assert_eq!(head, "month,count,amount_CNY,weighted_CNY,amount_USD,weighted_USD", "{csv}");
+    assert!(csv.lines().nth(1).unwrap().starts_with("2026-03,3,0.20,0.02,0.0003,0.00"), "{csv}");
+    let r = w.app.get("/api/v1/reports/sales-funnel?format=csv", Some(&w.colleague)).await;
+    problem(r, StatusCode::FORBIDDEN).await;
+
     // The board's column totals are the funnel's.
     let board = w.app.get_ok("/api/v1/pipeline", &w.director).await;
     let column = board["items"].as_array().unwrap().iter().find(|c| c["stage"]["name"] == "需求分析").unwrap();
@@ -630,6 +641,14 @@ async fn the_pages_speak_chinese_and_english_and_fit_a_phone() {
     }
     let board = browser.get_text("/pipeline").await;
     assert!(board.contains("华星科技") && board.contains("100.00 CNY") && board.contains("pipeline.js"), "{board}");
+    // A director downloads the reports from their pages.
+    let (director, _) = signed_in(&w.app, "dongfang").await;
+    let page = director.get_text("/reports/forecast?by=owner").await;
+    assert!(page.contains("/reports/forecast?by=owner&#38;format=xlsx"), "{page}");
+    let r = director.get("/reports/forecast?by=owner&format=xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("forecast.xlsx"));
+    assert!(!browser.get_text("/reports/forecast").await.contains("format=xlsx"));
     assert_eq!(browser.get("/assets/pipeline.js").await.status(), StatusCode::OK);
 }
 

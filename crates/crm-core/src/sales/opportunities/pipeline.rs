@@ -273,6 +273,37 @@ pub struct Report<T> {
     pub totals: ReportTotals,
 }
 
+impl<T: Serialize> Report<T> {
+    /// The rows as lines of a spreadsheet (RPT-7): each row's own fields, then its amounts in
+    /// a column per currency (`amount_CNY`, `weighted_CNY`, …), so no column mixes currencies.
+    pub fn lines(&self, amounts: impl Fn(&T) -> &[Amount]) -> Vec<serde_json::Value> {
+        let mut currencies: Vec<&str> =
+            self.items.iter().flat_map(|r| amounts(r).iter().map(|a| a.currency.as_str())).collect();
+        currencies.sort_unstable();
+        currencies.dedup();
+        let weighted = self.items.iter().any(|r| amounts(r).iter().any(|a| a.weighted.is_some()));
+        let text = |units: Option<i64>| units.map_or(serde_json::Value::Null, |u| money::format_units(u).into());
+        self.items
+            .iter()
+            .map(|row| {
+                let mut line = match serde_json::to_value(row) {
+                    Ok(serde_json::Value::Object(map)) => map,
+                    _ => serde_json::Map::new(),
+                };
+                line.remove("amounts");
+                for currency in &currencies {
+                    let a = amounts(row).iter().find(|a| a.currency == *currency);
+                    line.insert(format!("amount_{currency}"), text(a.map(|a| a.amount)));
+                    if weighted {
+                        line.insert(format!("weighted_{currency}"), text(a.and_then(|a| a.weighted)));
+                    }
+                }
+                serde_json::Value::Object(line)
+            })
+            .collect()
+    }
+}
+
 /// What one run of the stale check did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StaleRun {
@@ -312,6 +343,29 @@ mod tests {
         // 0.0003 × 50 % = 0.00015 → 0.0002
         assert_eq!(weighted_units(3 * 50), 2);
         assert_eq!(weighted_units(128_000_000 * 70), 89_600_000);
+    }
+
+    #[test]
+    fn report_lines_keep_a_column_per_currency() {
+        let row = |month: &str, amounts: Vec<Amount>| ForecastRow {
+            month: Some(month.into()),
+            owner_id: None,
+            owner: None,
+            count: 1,
+            amounts,
+        };
+        let amount = |currency: &str, amount| Amount { currency: currency.into(), amount, weighted: Some(amount / 2) };
+        let report = Report {
+            items: vec![row("2026-03", vec![amount("USD", 10_000)]), row("2026-04", vec![amount("CNY", 30_000)])],
+            totals: ReportTotals::default(),
+        };
+        let lines = report.lines(|r| &r.amounts);
+        assert_eq!(
+            lines[0],
+            serde_json::json!({"month": "2026-03", "count": 1, "amount_CNY": null, "weighted_CNY": null,
+                "amount_USD": "1.00", "weighted_USD": "0.50"})
+        );
+        assert_eq!(lines[1]["amount_CNY"], "3.00");
     }
 
     #[test]

@@ -3,18 +3,18 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crm_core::access::Module;
+use crm_core::access::{Action, Actor, Module};
 use crm_core::listing::ListRequest;
 use crm_core::sales::opportunities::actions as opportunities;
 use crm_core::sales::opportunities::{
-    AssignInput, BoardColumn, CloseInput, ForecastRow, FunnelRow, Opportunity, OpportunityInput, OpportunityPatchInput,
-    PipelineStage, PipelineStageInput, PipelineStagePatchInput, PlanItem, PlanItemInput, PlanItemPatchInput, Report,
-    ReportParams, StageInput,
+    Amount, AssignInput, BoardColumn, CloseInput, ForecastRow, FunnelRow, Opportunity, OpportunityInput,
+    OpportunityPatchInput, PipelineStage, PipelineStageInput, PipelineStagePatchInput, PlanItem, PlanItemInput,
+    PlanItemPatchInput, Report, ReportParams, StageInput,
 };
 
 use crate::http::AppState;
@@ -269,26 +269,48 @@ pub async fn board(
     Ok(items(opportunities::board(&state.db, &actor, &filter).await?))
 }
 
+/// A report as JSON, or with `format=csv|xlsx` as a file of its lines (RPT-7), which needs
+/// `reports.export`.
+pub fn report_response<T: Serialize>(
+    actor: &Actor,
+    report: Report<T>,
+    amounts: impl Fn(&T) -> &[Amount],
+    format: ListFormat,
+    name: &'static str,
+) -> Result<Response> {
+    match format {
+        ListFormat::Download(format) => {
+            actor.require(Module::Reports, Action::Export)?;
+            Ok(ListResponse::File { records: report.lines(amounts), format, name }.into_response())
+        }
+        _ => Ok(axum::Json(report).into_response()),
+    }
+}
+
 /// Count and amount per stage, amounts per currency. Filters `from`, `to` (expected close),
-/// `division_id`, `owner_id`.
+/// `division_id`, `owner_id`; `format=csv|xlsx` downloads it.
 #[utoipa::path(get, path = "/reports/sales-funnel", tag = "reports", responses((status = 200, body = Vec<FunnelRow>)))]
 pub async fn sales_funnel(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     params: Params,
-) -> Result<axum::Json<Report<FunnelRow>>> {
+    format: ListFormat,
+) -> Result<Response> {
     let (filter, _) = report_params(params)?.parse()?;
-    Ok(axum::Json(opportunities::funnel(&state.db, &actor, &filter).await?))
+    let report = opportunities::funnel(&state.db, &actor, &filter).await?;
+    report_response(&actor, report, |r| &r.amounts, format, "sales-funnel")
 }
 
 /// Open opportunities `by=month` (of expected close, default) or `by=owner`, with amount and
-/// weighted amount (amount × probability) per currency. Filters as the funnel's.
+/// weighted amount (amount × probability) per currency. Filters and downloads as the funnel's.
 #[utoipa::path(get, path = "/reports/forecast", tag = "reports", responses((status = 200, body = Vec<ForecastRow>)))]
 pub async fn forecast(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     params: Params,
-) -> Result<axum::Json<Report<ForecastRow>>> {
+    format: ListFormat,
+) -> Result<Response> {
     let (filter, by) = report_params(params)?.parse()?;
-    Ok(axum::Json(opportunities::forecast(&state.db, &actor, &filter, by).await?))
+    let report = opportunities::forecast(&state.db, &actor, &filter, by).await?;
+    report_response(&actor, report, |r| &r.amounts, format, "forecast")
 }

@@ -14,8 +14,10 @@ use crm_core::sales::opportunities::{
 
 use super::stage_choices;
 use crate::http::AppState;
+use crate::http::api::sales::report_response;
 use crate::http::error::AppError;
-use crate::http::web::layout::{self, Choice, Layout};
+use crate::http::extract::ListFormat;
+use crate::http::web::layout::{self, Choice, Layout, href};
 use crate::http::web::session::WebUser;
 
 /// The filters of the board and the reports, as typed.
@@ -74,6 +76,22 @@ pub async fn board(State(state): State<AppState>, web: WebUser, query: Params) -
     })
 }
 
+/// Links to the report as CSV and Excel files with the same filters, for who may export.
+fn downloads(web: &WebUser, path: &str, params: &ReportParams) -> Vec<(&'static str, String)> {
+    if !web.actor.can(Module::Reports, Action::Export) {
+        return Vec::new();
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (from, to, by) = (text(&params.from), text(&params.to), text(&params.by));
+    ["csv", "xlsx"]
+        .into_iter()
+        .map(|format| {
+            let query = [("from", from.as_str()), ("to", to.as_str()), ("by", by.as_str()), ("format", format)];
+            (format, href(path, &query))
+        })
+        .collect()
+}
+
 /// The largest amount of a report's rows in each currency, the scale of that currency's bars.
 fn scale<'a>(rows: impl Iterator<Item = &'a [Amount]>) -> Vec<(String, i64)> {
     let mut max: Vec<(String, i64)> = Vec::new();
@@ -90,6 +108,7 @@ fn scale<'a>(rows: impl Iterator<Item = &'a [Amount]>) -> Vec<(String, i64)> {
 #[template(path = "sales/opportunities/funnel.html")]
 struct FunnelPage {
     l: Layout,
+    downloads: Vec<(&'static str, String)>,
     report: Report<FunnelRow>,
     max_count: i64,
     scale: Vec<(String, i64)>,
@@ -102,12 +121,21 @@ impl FunnelPage {
     }
 }
 
-pub async fn funnel(State(state): State<AppState>, web: WebUser, query: Params) -> Result<Response, AppError> {
+pub async fn funnel(
+    State(state): State<AppState>,
+    web: WebUser,
+    query: Params,
+    format: ListFormat,
+) -> Result<Response, AppError> {
     let params = params(query)?;
     let (filter, _) = params.parse()?;
     let report = opportunities::funnel(&state.db, &web.actor, &filter).await?;
+    if matches!(format, ListFormat::Download(_)) {
+        return report_response(&web.actor, report, |r| &r.amounts, format, "sales-funnel");
+    }
     layout::ok(&FunnelPage {
         l: Layout::new(&web, "funnel-title").with_fields("report"),
+        downloads: downloads(&web, "/reports/sales-funnel", &params),
         max_count: report.items.iter().map(|r| r.count).max().unwrap_or(0).max(1),
         scale: scale(report.items.iter().map(|r| r.amounts.as_slice())),
         report,
@@ -119,6 +147,7 @@ pub async fn funnel(State(state): State<AppState>, web: WebUser, query: Params) 
 #[template(path = "sales/opportunities/forecast.html")]
 struct ForecastPage {
     l: Layout,
+    downloads: Vec<(&'static str, String)>,
     report: Report<ForecastRow>,
     by_owner: bool,
     scale: Vec<(String, i64)>,
@@ -141,12 +170,21 @@ impl ForecastPage {
     }
 }
 
-pub async fn forecast(State(state): State<AppState>, web: WebUser, query: Params) -> Result<Response, AppError> {
+pub async fn forecast(
+    State(state): State<AppState>,
+    web: WebUser,
+    query: Params,
+    format: ListFormat,
+) -> Result<Response, AppError> {
     let params = params(query)?;
     let (filter, by) = params.parse()?;
     let report = opportunities::forecast(&state.db, &web.actor, &filter, by).await?;
+    if matches!(format, ListFormat::Download(_)) {
+        return report_response(&web.actor, report, |r| &r.amounts, format, "forecast");
+    }
     layout::ok(&ForecastPage {
         l: Layout::new(&web, "forecast-title").with_fields("report"),
+        downloads: downloads(&web, "/reports/forecast", &params),
         by_owner: by == ForecastBy::Owner,
         scale: scale(report.items.iter().map(|r| r.amounts.as_slice())),
         report,

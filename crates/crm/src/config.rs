@@ -19,6 +19,7 @@ pub struct Config {
     pub log: String,
     pub access: AccessConfig,
     pub jobs: JobsConfig,
+    pub sales: SalesConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -37,6 +38,13 @@ pub struct JobsConfig {
     pub poll_seconds: u64,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SalesConfig {
+    /// Days without activity after which an open opportunity is flagged stale (SAL-5).
+    pub stale_after_days: i64,
+}
+
 /// The database URL may hold a password: it is never printed whole.
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -47,6 +55,7 @@ impl fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("access", &self.access)
             .field("jobs", &self.jobs)
+            .field("sales", &self.sales)
             .finish()
     }
 }
@@ -131,6 +140,9 @@ impl Config {
                 "access",
                 "session_hours, max_login_failures and inactive_after_days must be positive",
             ));
+        }
+        if self.sales.stale_after_days <= 0 {
+            return Err(invalid("sales.stale_after_days", "must be at least 1"));
         }
         if self.jobs.poll_seconds == 0 {
             return Err(invalid("jobs.poll_seconds", "must be at least 1"));

@@ -7,7 +7,11 @@ use chrono::Utc;
 use tokio::sync::watch;
 
 use crm_core::jobs::JobStore;
+use crm_core::sales::contracts::actions as contracts;
+use crm_core::sales::opportunities::actions as opportunities;
 use crm_store::Db;
+
+use crate::config::SalesConfig;
 
 /// How long a claimed job may run before another process may take it over.
 const LEASE: chrono::Duration = chrono::Duration::minutes(10);
@@ -16,16 +20,19 @@ const LEASE: chrono::Duration = chrono::Duration::minutes(10);
 pub enum Job {
     /// Deletes expired sessions and old failed sign-ins.
     Housekeeping,
+    /// Flags open opportunities without activity for `sales.stale_after_days` (SAL-5).
+    StaleOpportunities,
     /// Flags contracts that end soon and expires those past their end (SAL-8).
     ContractReminders,
 }
 
 impl Job {
-    pub const ALL: [Job; 2] = [Job::Housekeeping, Job::ContractReminders];
+    pub const ALL: [Job; 3] = [Job::Housekeeping, Job::StaleOpportunities, Job::ContractReminders];
 
     pub fn name(self) -> &'static str {
         match self {
             Job::Housekeeping => "housekeeping",
+            Job::StaleOpportunities => "stale-opportunities",
             Job::ContractReminders => "contract-reminders",
         }
     }
@@ -33,6 +40,7 @@ impl Job {
     pub fn interval(self) -> chrono::Duration {
         match self {
             Job::Housekeeping => chrono::Duration::hours(1),
+            Job::StaleOpportunities => chrono::Duration::days(1),
             Job::ContractReminders => chrono::Duration::hours(1),
         }
     }
@@ -42,14 +50,18 @@ impl Job {
     }
 
     /// Runs the job once; the text says what it did.
-    async fn execute(self, db: &Db) -> Result<String, crm_core::Error> {
+    async fn execute(self, db: &Db, sales: &SalesConfig) -> Result<String, crm_core::Error> {
         match self {
             Job::Housekeeping => {
                 let removed = db.purge_expired(Utc::now() - chrono::Duration::days(1)).await?;
                 Ok(format!("removed {removed} expired sessions and failed sign-ins"))
             }
+            Job::StaleOpportunities => {
+                let run = opportunities::flag_stale(db, Utc::now(), sales.stale_after_days).await?;
+                Ok(format!("flagged {} stale opportunities, {} active again", run.flagged, run.cleared))
+            }
             Job::ContractReminders => {
-                let run = crm_core::sales::contracts::actions::run_contract_reminders(db).await?;
+                let run = contracts::run_contract_reminders(db).await?;
                 Ok(format!("flagged {} contracts as expiring, marked {} as expired", run.flagged, run.expired))
             }
         }
@@ -81,7 +93,7 @@ pub enum RunError {
 }
 
 /// Runs one job now (`crm jobs run NAME`), unless another process is running it.
-pub async fn run_now(db: &Db, name: &str) -> Result<String, RunError> {
+pub async fn run_now(db: &Db, sales: &SalesConfig, name: &str) -> Result<String, RunError> {
     let job = Job::by_name(name).ok_or_else(|| RunError::Unknown(name.to_string()))?;
     let failed = |source| RunError::Failed { name: name.to_string(), source };
     register_all(db).await.map_err(failed)?;
@@ -90,7 +102,7 @@ pub async fn run_now(db: &Db, name: &str) -> Result<String, RunError> {
     if !db.claim_job(name, &owner, now, now + LEASE).await.map_err(|e| failed(e.into()))? {
         return Err(RunError::Busy(name.to_string()));
     }
-    let outcome = job.execute(db).await;
+    let outcome = job.execute(db, sales).await;
     let error = outcome.as_ref().err().map(|e| format!("{e}"));
     let next = Utc::now() + job.interval();
     db.finish_job(name, &owner, Utc::now(), next, error.as_deref()).await.map_err(|e| failed(e.into()))?;
@@ -98,7 +110,7 @@ pub async fn run_now(db: &Db, name: &str) -> Result<String, RunError> {
 }
 
 /// Claims and runs due jobs until `stop` turns true.
-pub async fn run_forever(db: Db, poll: Duration, mut stop: watch::Receiver<bool>) {
+pub async fn run_forever(db: Db, sales: SalesConfig, poll: Duration, mut stop: watch::Receiver<bool>) {
     if let Err(e) = register_all(&db).await {
         tracing::error!(error = %e, "cannot register jobs; the job runner is not started");
         return;
@@ -114,7 +126,7 @@ pub async fn run_forever(db: Db, poll: Duration, mut stop: watch::Receiver<bool>
                         db.finish_job(&record.name, &owner, now, now + LEASE, Some("unknown to this version")).await;
                     continue;
                 };
-                let outcome = job.execute(&db).await;
+                let outcome = job.execute(&db, &sales).await;
                 let error = match &outcome {
                     Ok(summary) => {
                         tracing::info!(job = job.name(), %summary, "job done");

@@ -19,10 +19,11 @@ pub enum DictionaryKind {
     OpportunitySource,
     ChurnReason,
     InteractionKind,
+    OpportunityLossReason,
 }
 
 impl DictionaryKind {
-    pub const ALL: [DictionaryKind; 7] = [
+    pub const ALL: [DictionaryKind; 8] = [
         DictionaryKind::CustomerLevel,
         DictionaryKind::Region,
         DictionaryKind::Industry,
@@ -30,6 +31,7 @@ impl DictionaryKind {
         DictionaryKind::OpportunitySource,
         DictionaryKind::ChurnReason,
         DictionaryKind::InteractionKind,
+        DictionaryKind::OpportunityLossReason,
     ];
 
     pub fn code(self) -> &'static str {
@@ -41,6 +43,7 @@ impl DictionaryKind {
             DictionaryKind::OpportunitySource => "opportunity_source",
             DictionaryKind::ChurnReason => "churn_reason",
             DictionaryKind::InteractionKind => "interaction_kind",
+            DictionaryKind::OpportunityLossReason => "opportunity_loss_reason",
         }
     }
 
@@ -295,6 +298,19 @@ pub fn default_entries() -> Vec<DefaultEntries> {
                 ("competitor", "被竞争对手挖走"),
                 ("business_change", "客户业务变化"),
                 ("contact_left", "联系人离职"),
+                ("other", "其他"),
+            ],
+        },
+        DefaultEntries {
+            kind: DictionaryKind::OpportunityLossReason,
+            editable: true,
+            entries: &[
+                ("price", "价格没有竞争力"),
+                ("competitor", "选择了竞争对手"),
+                ("no_budget", "客户没有预算"),
+                ("no_need", "需求取消或延后"),
+                ("no_decision", "客户无法决策"),
+                ("product_fit", "产品不满足需求"),
                 ("other", "其他"),
             ],
         },

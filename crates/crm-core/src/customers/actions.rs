@@ -31,7 +31,7 @@ pub(crate) fn today() -> NaiveDate {
 }
 
 /// A store refusal for a linked record named in the input: not found there is a field error.
-fn missing(field: &str) -> impl FnOnce(StoreError) -> Error + '_ {
+pub(crate) fn missing(field: &str) -> impl FnOnce(StoreError) -> Error + '_ {
     move |e| match e {
         StoreError::NotFound => Error::invalid(field, "not_found"),
         other => other.into(),
@@ -39,7 +39,7 @@ fn missing(field: &str) -> impl FnOnce(StoreError) -> Error + '_ {
 }
 
 /// Checks that each given id is a dictionary entry of the expected kind.
-async fn check_entries<S: Store>(
+pub(crate) async fn check_entries<S: Store>(
     store: &S,
     entries: &[(&str, Option<Uuid>, DictionaryKind)],
 ) -> Result<Vec<FieldError>, Error> {
@@ -57,7 +57,7 @@ async fn check_entries<S: Store>(
 }
 
 /// An owner must be an active user of the customer's division.
-async fn check_owner<S: Store>(
+pub(crate) async fn check_owner<S: Store>(
     store: &S,
     actor: &Actor,
     owner_id: Uuid,
@@ -78,7 +78,7 @@ async fn check_owner<S: Store>(
     }
 }
 
-fn finish(errors: Vec<FieldError>) -> Result<(), Error> {
+pub(crate) fn finish(errors: Vec<FieldError>) -> Result<(), Error> {
     if errors.is_empty() { Ok(()) } else { Err(Error::Invalid(errors)) }
 }
 
@@ -136,7 +136,7 @@ pub async fn create_customer<S: Store>(
 }
 
 /// The actor's division when they have exactly one: where their customers go by default.
-fn only_division(actor: &Actor) -> Option<Uuid> {
+pub(crate) fn only_division(actor: &Actor) -> Option<Uuid> {
     match actor.division_ids.as_slice() {
         [only] => Some(*only),
         _ => None,
@@ -144,7 +144,7 @@ fn only_division(actor: &Actor) -> Option<Uuid> {
 }
 
 /// Whether the actor may put customers in this division, which must exist.
-async fn division_in_scope<S: Store>(store: &S, actor: &Actor, division_id: Uuid) -> Result<bool, Error> {
+pub(crate) async fn division_in_scope<S: Store>(store: &S, actor: &Actor, division_id: Uuid) -> Result<bool, Error> {
     if !actor.scope().allows_division(division_id) {
         return Ok(false);
     }

@@ -24,7 +24,7 @@ use crate::Db;
 use crate::sql::store_error;
 
 pub(crate) use numbering::{next_number, next_numbers};
-pub use seed::seed;
+pub use seed::{seed, seed_kind};
 
 #[async_trait]
 impl BaseDataStore for Db {

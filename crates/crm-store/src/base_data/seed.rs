@@ -12,6 +12,7 @@ use crm_core::base_data::{DictionaryEntry, DictionaryKind, default_entries};
 use crm_core::store::StoreError;
 
 use super::{dictionary, numbering};
+use crate::sql::{RowExt, Sql, store_error};
 
 /// National Bureau of Statistics division codes (see seed/README.md): `code,"name"` and
 /// `code,"name",provinceCode`.
@@ -39,6 +40,23 @@ pub async fn seed(conn: &mut AnyConnection, stamp: &AuditStamp) -> Result<(), St
         dictionary::insert_rows(conn, &batch).await?;
     }
     numbering::insert_defaults(conn, stamp.at).await
+}
+
+/// Writes the shipped entries of `kind` into a database seeded before the kind existed; a
+/// kind that has entries already is left as it is.
+pub async fn seed_kind(conn: &mut AnyConnection, kind: DictionaryKind, at: DateTime<Utc>) -> Result<(), StoreError> {
+    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM dictionary_entries WHERE kind = ");
+    sql.bind(kind.code());
+    if sql.query().fetch_one(&mut *conn).await.map_err(store_error)?.int("n")? > 0 {
+        return Ok(());
+    }
+    let mut entries = Vec::new();
+    for defaults in default_entries().into_iter().filter(|d| d.kind == kind) {
+        for (position, (code, label)) in (1..).zip(defaults.entries) {
+            entries.push(entry(at, defaults.kind, None, code, label, position, defaults.editable));
+        }
+    }
+    dictionary::insert_rows(conn, &entries).await
 }
 
 fn entry(

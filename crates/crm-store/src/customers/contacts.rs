@@ -175,11 +175,18 @@ async fn take_primary(
 }
 
 pub async fn create(db: &Db, new: &NewContact, stamp: &AuditStamp) -> Result<Contact, StoreError> {
-    let id = Uuid::now_v7();
     let mut tx = db.begin_write().await?;
-    let division = division_of(&mut tx, new.customer_id).await?;
+    let contact = insert(&mut tx, new, stamp).await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(contact)
+}
+
+/// One contact with its search document and audit entry, inside the caller's transaction.
+pub async fn insert(tx: &mut AnyConnection, new: &NewContact, stamp: &AuditStamp) -> Result<Contact, StoreError> {
+    let id = Uuid::now_v7();
+    let division = division_of(&mut *tx, new.customer_id).await?;
     if new.primary {
-        take_primary(&mut tx, new.customer_id, None, stamp).await?;
+        take_primary(tx, new.customer_id, None, stamp).await?;
     }
     let mut sql = Sql::new(
         "INSERT INTO contacts (id, customer_id, name, gender, title, phone, mobile, email, birthday, reports_to_id, \
@@ -192,10 +199,9 @@ pub async fn create(db: &Db, new: &NewContact, stamp: &AuditStamp) -> Result<Con
     sql.bind(new.primary).push(", ").bind(new.notes.clone()).push(", ").bind(stamp.at).push(", ").bind(stamp.at);
     sql.push(", 1)");
     sql.query().execute(&mut *tx).await.map_err(store_error)?;
-    let contact = get_in(&mut tx, &Scope::everything(), id).await?;
-    index::contact_document(&contact).insert(&mut tx).await?;
-    audit::record(&mut tx, stamp, change("create", division, None, Some(&contact))).await?;
-    tx.commit().await.map_err(store_error)?;
+    let contact = get_in(tx, &Scope::everything(), id).await?;
+    index::contact_document(&contact).insert(tx).await?;
+    audit::record(tx, stamp, change("create", division, None, Some(&contact))).await?;
     Ok(contact)
 }
 

@@ -440,7 +440,7 @@ pub fn draft(new: &NewCustomer, id: Uuid, number: String, at: DateTime<Utc>) -> 
 
 /// One customer with its number, tags, search index rows and audit entry, inside the caller's
 /// transaction.
-async fn insert(
+pub async fn insert(
     tx: &mut AnyConnection,
     new: &NewCustomer,
     today: NaiveDate,

@@ -2,9 +2,9 @@
 //! orders, ownership, merge, saved filters, and the search and phone indexes.
 
 mod bulk;
-mod contacts;
-mod customer;
-mod index;
+pub(crate) mod contacts;
+pub(crate) mod customer;
+pub(crate) mod index;
 mod interactions;
 mod merge;
 mod orders;

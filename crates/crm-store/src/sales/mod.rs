@@ -2,3 +2,5 @@
 
 mod contracts;
 mod opportunities;
+
+pub(crate) use opportunities::seed_stages;

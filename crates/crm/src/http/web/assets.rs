@@ -18,7 +18,7 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 4] = [
+const ASSETS: [Asset; 6] = [
     Asset { name: "app.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../../../assets/app.css") },
     Asset {
         name: "app.js",
@@ -26,6 +26,16 @@ const ASSETS: [Asset; 4] = [
         body: include_bytes!("../../../assets/app.js"),
     },
     Asset { name: "icon.svg", content_type: "image/svg+xml", body: include_bytes!("../../../assets/icon.svg") },
+    Asset {
+        name: "pipeline.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../../assets/pipeline.css"),
+    },
+    Asset {
+        name: "pipeline.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../assets/pipeline.js"),
+    },
     Asset {
         name: "quotes.js",
         content_type: "text/javascript; charset=utf-8",

@@ -64,13 +64,16 @@ pub struct Layout {
 }
 
 /// The navigation: (path, label key, the module whose view right shows it).
-const NAV: [(&str, &str, Module); 12] = [
+const NAV: &[(&str, &str, Module)] = &[
     ("/customers", "nav-customers", Module::Customers),
+    ("/opportunities", "nav-opportunities", Module::Sales),
+    ("/pipeline", "nav-pipeline", Module::Sales),
     ("/quotes", "nav-quotes", Module::Sales),
     ("/contracts", "nav-contracts", Module::Sales),
     ("/payments", "nav-payments", Module::Sales),
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
+    ("/pipeline-stages", "nav-pipeline-stages", Module::Dictionary),
     ("/products", "nav-products", Module::Products),
     ("/inventory", "nav-inventory", Module::Inventory),
     ("/users", "nav-users", Module::Users),

@@ -43,7 +43,7 @@ fn all(sort: &str, filters: &[(&str, &str)]) -> Result<ListRequest, Error> {
 
 /// Enabled entries of one kind of the dictionary; none for a user who may not read it, who
 /// then sees only the values records already have.
-async fn entries(state: &AppState, actor: &Actor, kind: DictionaryKind) -> Result<Vec<DictionaryEntry>, AppError> {
+pub async fn entries(state: &AppState, actor: &Actor, kind: DictionaryKind) -> Result<Vec<DictionaryEntry>, AppError> {
     let mut req = all("position", &[("kind", kind.code()), ("enabled", "true")])?;
     let mut entries = Vec::new();
     loop {
@@ -61,7 +61,7 @@ async fn entries(state: &AppState, actor: &Actor, kind: DictionaryKind) -> Resul
     }
 }
 
-fn entry_choices(entries: Vec<DictionaryEntry>) -> Vec<Choice> {
+pub fn entry_choices(entries: Vec<DictionaryEntry>) -> Vec<Choice> {
     entries.into_iter().map(|e| Choice::new(e.id.to_string(), e.label)).collect()
 }
 

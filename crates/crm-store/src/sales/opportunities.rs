@@ -1,8 +1,0 @@
-use async_trait::async_trait;
-
-use crm_core::sales::OpportunityStore;
-
-use crate::Db;
-
-#[async_trait]
-impl OpportunityStore for Db {}

@@ -17,7 +17,7 @@ use crate::sql::{Sql, store_error};
 
 /// Every table whose rows belong to a customer through a column: merging repoints them.
 /// A module that adds such a table adds one line here.
-const MOVED: [(&str, &str); 8] = [
+const MOVED: [(&str, &str); 10] = [
     ("contacts", "customer_id"),
     ("interactions", "customer_id"),
     ("attachments", "customer_id"),
@@ -26,6 +26,8 @@ const MOVED: [(&str, &str); 8] = [
     ("customer_search", "customer_id"),
     ("customer_phones", "customer_id"),
     ("opportunities", "customer_id"),
+    ("quotes", "customer_id"),
+    ("contracts", "customer_id"),
 ];
 
 /// Tables keyed by customer and something else (a tag, a user): rows the survivor already

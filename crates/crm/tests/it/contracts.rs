@@ -96,6 +96,40 @@ async fn active_contract(w: &World, customer: &str, amount: &str, currency: &str
 // ---- SAL-7, SAL-10: quotes ------------------------------------------------------------------
 
 #[tokio::test]
+async fn merging_customers_moves_their_quotes_and_contracts_onto_the_survivor() {
+    let w = world().await;
+    let quote = w
+        .app
+        .created(
+            "/api/v1/quotes",
+            &w.colleague,
+            &json!({"customer_id": w.other_customer, "title": "报价", "lines": [line("服务", "1", "100.00", "", "")]}),
+        )
+        .await;
+    let contract = w
+        .app
+        .created(
+            "/api/v1/contracts",
+            &w.colleague,
+            &json!({"customer_id": w.other_customer, "title": "合同", "starts_on": "2026-01-01", "ends_on": "2026-12-31",
+                    "amount": "500.00"}),
+        )
+        .await;
+    let r = post(
+        &w.app,
+        &format!("/api/v1/customers/{}/merge", w.customer),
+        &w.director,
+        &json!({"from_id": w.other_customer}),
+    )
+    .await;
+    status_of(r, StatusCode::OK).await;
+    for path in [format!("/api/v1/quotes/{}", id(&quote)), format!("/api/v1/contracts/{}", id(&contract))] {
+        let record = w.app.get_ok(&path, &w.director).await;
+        assert_eq!(record["customer_id"], w.customer.as_str(), "{path}");
+    }
+}
+
+#[tokio::test]
 async fn quote_totals_are_exact_rounded_per_line_half_away_from_zero() {
     let w = world().await;
     let q = w

@@ -96,7 +96,16 @@ impl Db {
                         .connect_with(connect.clone())
                 };
                 let writer = pool(1, 32 * 1024).await.map_err(ConnectError::Open)?;
-                writer.execute("PRAGMA journal_mode = WAL").await.map_err(ConnectError::Open)?;
+                // Switching a new file to WAL takes an exclusive lock without waiting for the busy
+                // timeout: processes opening it together meet "database is locked" and try again.
+                let mut attempts = 0;
+                while let Err(e) = writer.execute("PRAGMA journal_mode = WAL").await {
+                    if attempts == 5 {
+                        return Err(ConnectError::Open(e));
+                    }
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(100 * attempts)).await;
+                }
                 let reader = pool(options.max_connections.max(2), 4 * 1024).await.map_err(ConnectError::Open)?;
                 Db { reader, writer, backend }
             }

@@ -413,11 +413,12 @@ async fn demo(config: &Config, args: DemoArgs) -> CliResult {
     let summary = crate::demo::run(&db, &options, &bar).await.map_err(explain)?;
     bar.finish_and_clear();
     println!(
-        "demo company: {} customers, {} contacts, {} interactions, {} orders in {:.1} s",
+        "demo company: {} customers, {} contacts, {} interactions, {} orders, {} opportunities in {:.1} s",
         summary.customers,
         summary.contacts,
         summary.interactions,
         summary.orders,
+        summary.opportunities,
         started.elapsed().as_secs_f64()
     );
     let seconds = summary.loading.as_secs_f64();

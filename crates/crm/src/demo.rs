@@ -24,6 +24,8 @@ use crm_core::customers::{
     NewInteraction, NewOrder, OrderInput, OrderLineInput,
 };
 use crm_core::listing::ListRequest;
+use crm_core::sales::OpportunityStore;
+use crm_core::sales::opportunities::{NewOpportunity, OpportunityInput};
 use crm_store::Db;
 
 use crate::tabular::lookup::enabled_entries;
@@ -78,6 +80,8 @@ const TRADES: [&str; 16] = [
 const FORMS: [&str; 3] = ["有限公司", "股份有限公司", "实业有限公司"];
 const TITLES: [&str; 8] =
     ["总经理", "采购经理", "财务总监", "技术负责人", "销售主管", "行政主管", "副总经理", "工程师"];
+const OPPORTUNITY_SUMMARIES: [&str; 6] =
+    ["年度设备采购", "办公网络改造", "软件系统升级", "原材料长期供货", "售后服务续约", "新厂区配套项目"];
 const SUMMARIES: [&str; 10] = [
     "电话回访，了解近期需求",
     "上门拜访，介绍新产品",
@@ -124,6 +128,7 @@ pub struct Summary {
     pub contacts: usize,
     pub interactions: usize,
     pub orders: usize,
+    pub opportunities: usize,
     /// Rows written with the customers: the records, order lines, search documents and phone keys.
     pub rows: u64,
     /// Time spent generating and writing the customers and their rows.
@@ -134,6 +139,8 @@ pub struct Summary {
 pub const CONTACTS_PER_CUSTOMER: usize = 3;
 pub const INTERACTIONS_PER_CUSTOMER: usize = 10;
 pub const ORDERS_PER_CUSTOMER: usize = 2;
+/// Every other customer has an open sales opportunity (the "0.5").
+pub const OPPORTUNITY_EVERY: usize = 2;
 
 fn pick<'a>(rng: &mut StdRng, list: &[&'a str]) -> &'a str {
     list.get(rng.random_range(0..list.len())).copied().unwrap_or_default()
@@ -230,9 +237,13 @@ pub async fn run(db: &Db, options: &Options, bar: &ProgressBar) -> Result<Summar
         products.push((product.id, price));
     }
 
+    let stages: Vec<Uuid> =
+        db.list_pipeline_stages().await?.into_iter().filter(|s| s.outcome.is_none()).map(|s| s.id).collect();
+
     let today = chrono::Utc::now().date_naive();
     let stamp = AuditStamp::of(&system);
-    let world = World { cities, levels, industries, kinds, products, owners, start: today - Duration::days(3650) };
+    let start = today - Duration::days(3650);
+    let world = World { cities, levels, industries, kinds, products, owners, stages, start };
     bar.set_length(options.customers as u64);
     let mut names = HashSet::new();
     let mut done = 0;
@@ -241,14 +252,23 @@ pub async fn run(db: &Db, options: &Options, bar: &ProgressBar) -> Result<Summar
     while done < options.customers {
         let size = BATCH.min(options.customers - done);
         let mut batch = Vec::with_capacity(size);
+        let mut opportunities = Vec::with_capacity(size / OPPORTUNITY_EVERY + 1);
         for i in done..done + size {
             let history = world.customer(&mut rng, i, &mut names, today)?;
             summary.contacts += history.contacts.len();
             summary.interactions += history.interactions.len();
             summary.orders += history.orders.len();
+            if i % OPPORTUNITY_EVERY == 0 {
+                opportunities.push(world.opportunity(&mut rng, &history, today)?);
+            }
             batch.push(history);
         }
         summary.rows += db.load_histories(&batch, today, &stamp).await?;
+        // Through the store's create, which keeps the board's totals: an opportunity row, its
+        // audit row and its totals row.
+        db.create_opportunities(&opportunities, today, &stamp).await?;
+        summary.opportunities += opportunities.len();
+        summary.rows += 3 * opportunities.len() as u64;
         summary.customers += size;
         done += size;
         bar.inc(size as u64);
@@ -268,6 +288,8 @@ struct World {
     products: Vec<(Uuid, u32)>,
     /// (division, its manager): customers go round them.
     owners: Vec<(Uuid, Uuid)>,
+    /// The open stages of the pipeline.
+    stages: Vec<Uuid>,
     /// Ten years before today.
     start: NaiveDate,
 }
@@ -277,6 +299,29 @@ fn any<T: Copy>(rng: &mut StdRng, list: &[T]) -> Option<T> {
 }
 
 impl World {
+    /// An open opportunity with the customer, in some open stage, closing within half a year.
+    fn opportunity(
+        &self,
+        rng: &mut StdRng,
+        history: &CustomerHistory,
+        today: NaiveDate,
+    ) -> Result<NewOpportunity, Error> {
+        let contact = history.contacts.first().map(|(_, c)| c);
+        let input = OpportunityInput {
+            customer_name: history.customer.name.clone(),
+            customer_id: Some(history.id),
+            summary: pick(rng, &OPPORTUNITY_SUMMARIES).into(),
+            contact_name: contact.map(|c| c.name.clone()),
+            contact_phone: contact.and_then(|c| c.mobile.clone()),
+            division_id: Some(history.customer.division_id),
+            stage_id: any(rng, &self.stages),
+            amount: Some(format!("{}.00", rng.random_range(1..=2000) * 500)),
+            expected_close_date: Some((today + Duration::days(rng.random_range(-30..=180))).to_string()),
+            ..Default::default()
+        };
+        NewOpportunity::parse(input, None, history.customer.owner_id)
+    }
+
     /// The `i`-th customer with contacts, interactions and orders after the day it was created.
     fn customer(
         &self,

@@ -8,6 +8,7 @@ use crate::helpers::{TestApp, fresh_database_url, open_db, output_text as text, 
 use crm_core::access::Actor;
 use crm_core::customers::actions as customers;
 use crm_core::listing::ListRequest;
+use crm_core::sales::opportunities::actions as opportunities;
 
 const DEMO_PASSWORD: &str = "demo-password-7";
 
@@ -37,6 +38,7 @@ async fn count(url: &str, what: &str) -> i64 {
         "customers" => customers::list_customers(&db, &system, &req).await.unwrap().total,
         "contacts" => customers::list_contacts(&db, &system, &req).await.unwrap().total,
         "interactions" => customers::list_interactions(&db, &system, &req).await.unwrap().total,
+        "opportunities" => opportunities::list(&db, &system, &req).await.unwrap().total,
         _ => customers::list_orders(&db, &system, &req).await.unwrap().total,
     };
     db.close().await;
@@ -54,6 +56,7 @@ async fn demo_fills_a_fresh_database_with_the_designed_counts_and_refuses_a_seco
     assert_eq!(count(&url, "contacts").await, 90);
     assert_eq!(count(&url, "interactions").await, 300);
     assert_eq!(count(&url, "orders").await, 60);
+    assert_eq!(count(&url, "opportunities").await, 15);
 
     let again = demo(&url, &[], None);
     assert!(!again.status.success());

@@ -489,6 +489,13 @@ async fn funnel_and_forecast_add_up_per_stage_month_and_owner_and_never_across_c
     assert_eq!(column["count"], analysis_row["count"]);
     assert_eq!(column["amounts"], analysis_row["amounts"]);
     assert_eq!(column["cards"].as_array().unwrap().len(), 3);
+    let updated: Vec<&str> =
+        column["cards"].as_array().unwrap().iter().map(|c| c["updated_at"].as_str().unwrap()).collect();
+    assert!(updated.windows(2).all(|w| w[0] >= w[1]), "most recently active first: {updated:?}");
+    for column in board["items"].as_array().unwrap() {
+        let stage = column["stage"]["id"].as_str().unwrap();
+        assert!(column["cards"].as_array().unwrap().iter().all(|c| c["stage_id"] == stage), "{column}");
+    }
 }
 
 #[tokio::test]

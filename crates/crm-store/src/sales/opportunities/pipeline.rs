@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crm_core::access::{AuditStamp, Scope};
 use crm_core::sales::opportunities::{
-    BoardColumn, ForecastBy, ForecastRow, FunnelRow, PipelineFilter, StaleRun, add_amount, weighted_units,
+    BoardColumn, ForecastBy, ForecastRow, FunnelRow, Opportunity, PipelineFilter, StaleRun, add_amount, weighted_units,
 };
 use crm_core::store::StoreError;
 
@@ -86,14 +86,32 @@ pub async fn board(
 ) -> Result<Vec<BoardColumn>, StoreError> {
     let mut conn = db.reader.acquire().await.map_err(store_error)?;
     let mut sums = stage_sums(&mut conn, scope, filter).await?;
-    let mut columns = Vec::new();
-    for stage in stages::list_in(&mut conn).await? {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(record::COLUMNS).push(" FROM ").push(record::FROM).push(" WHERE o.stage_id = ").bind(stage.id);
+    let stages = stages::list_in(&mut conn).await?;
+    // Every column's newest cards in one statement: a branch per stage, each reading its
+    // stage's index up to the limit.
+    let mut sql = Sql::default();
+    for (i, stage) in stages.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("SELECT * FROM (SELECT ").push(record::COLUMNS).push(" FROM ").push(record::FROM);
+        sql.push(" WHERE o.stage_id = ").bind(stage.id);
         push_filter(&mut sql, scope, filter, "o", true);
         sql.push(" ORDER BY o.updated_at DESC, o.id DESC LIMIT ").bind(i64::from(cards));
-        let rows = sql.query().fetch_all(&mut *conn).await.map_err(store_error)?;
-        let cards = rows.iter().map(record::from_row).collect::<Result<Vec<_>, _>>()?;
+        sql.push(&format!(") c{i}"));
+    }
+    let mut cards_of: HashMap<Uuid, Vec<Opportunity>> = HashMap::new();
+    if !stages.is_empty() {
+        for row in sql.query().fetch_all(&mut *conn).await.map_err(store_error)? {
+            let card = record::from_row(&row)?;
+            cards_of.entry(card.stage_id).or_default().push(card);
+        }
+    }
+    let mut columns = Vec::with_capacity(stages.len());
+    for stage in stages {
+        // A union promises no order across its branches, nor keeps theirs.
+        let mut cards = cards_of.remove(&stage.id).unwrap_or_default();
+        cards.sort_by_key(|c| std::cmp::Reverse((c.updated_at, c.id)));
         let (mut count, mut amounts) = (0, Vec::new());
         for (currency, n, amount) in sums.remove(&stage.id).unwrap_or_default() {
             count += n;

@@ -54,9 +54,13 @@ const LIST: ListSpec = ListSpec {
         ("probability", "o.probability", Kind::Int),
         ("expected_close_date", "COALESCE(o.expected_close_date, '')", Kind::Text),
     ],
+    // A status or stage matches a large share of all opportunities. Written as expressions, they
+    // keep SQLite (which has no statistics) from reading every match through the status or stage
+    // index and sorting them; it walks the sort's index and filters instead. PostgreSQL plans
+    // from its statistics either way.
     filters: &[
-        ("status", "o.status", Kind::Text),
-        ("stage_id", "o.stage_id", Kind::Text),
+        ("status", "(o.status || '')", Kind::Text),
+        ("stage_id", "(o.stage_id || '')", Kind::Text),
         ("assignee_id", "o.assignee_id", Kind::Text),
         ("owner_id", "o.owner_id", Kind::Text),
         ("created_by", "o.created_by", Kind::Text),

@@ -380,6 +380,7 @@ customers-create-anyway = Create anyway
 customers-delete-confirm = Delete this customer with its contacts, interactions and files? This cannot be undone.
 customers-delete-note = A customer with orders or other business records cannot be deleted; merge duplicates instead.
 customers-sections = Sections of the customer
+customers-sales = Sales
 customers-profile = Profile
 customers-audit = Change history
 customers-merge = Merge

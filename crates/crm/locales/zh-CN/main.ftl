@@ -380,6 +380,7 @@ customers-create-anyway = 仍然创建
 customers-delete-confirm = 确定删除这个客户及其联系人、交往记录和附件吗？此操作不能撤销。
 customers-delete-note = 有订单或其他业务记录的客户不能删除；重复的客户请使用“合并”。
 customers-sections = 客户信息分区
+customers-sales = 销售
 customers-profile = 客户资料
 customers-audit = 变更记录
 customers-merge = 合并

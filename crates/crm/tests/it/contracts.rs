@@ -733,6 +733,23 @@ mod pages {
     }
 
     #[tokio::test]
+    async fn the_customer_page_leads_to_that_customers_quotes_and_contracts_only() {
+        let w = world().await;
+        for customer in [&w.customer, &w.other_customer] {
+            let body = json!({"customer_id": customer, "title": format!("报价 {customer}"), "lines": [line("服务", "1", "1.00", "", "")]});
+            w.app.created("/api/v1/quotes", &w.director, &body).await;
+        }
+        let (browser, _) = signed_in(&w, "dongfang").await;
+        let page = english(&browser, &w, &format!("/customers/{}", w.customer)).await;
+        for link in ["/opportunities?customer_id=", "/quotes?customer_id=", "/contracts?customer_id="] {
+            assert!(page.contains(&format!("{link}{}", w.customer)), "{link}");
+        }
+        let quotes = english(&browser, &w, &format!("/quotes?customer_id={}", w.customer)).await;
+        assert!(quotes.contains(&format!("报价 {}", w.customer)));
+        assert!(!quotes.contains(&format!("报价 {}", w.other_customer)), "only this customer's quotes");
+    }
+
+    #[tokio::test]
     async fn quote_contract_and_payment_pages_speak_chinese_and_english_and_fit_a_phone() {
         let w = world().await;
         let app = &w.app;

@@ -110,6 +110,7 @@ struct ShowPage {
     can_assign: bool,
     can_merge: bool,
     can_order: bool,
+    can_see_sales: bool,
 }
 
 impl ShowPage {
@@ -222,6 +223,7 @@ async fn render_show(
         can_assign,
         can_merge: can_edit && actor.can(Module::Customers, Action::Delete),
         can_order: actor.can(Module::Sales, Action::Create),
+        can_see_sales: actor.can(Module::Sales, Action::View),
         c,
     };
     layout::render(status, &page)

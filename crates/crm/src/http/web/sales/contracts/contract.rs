@@ -42,13 +42,13 @@ pub async fn list(
     let query = FormData(query);
     let (q, status, cursor) = (query.get("q"), query.get("status"), query.get("cursor"));
     let expiring = if query.get("expiring") == "true" { "true" } else { "" };
-    let filters = [("status", status), ("expiring", expiring)];
+    let filters = [("status", status), ("expiring", expiring), ("customer_id", query.get("customer_id"))];
     let page = sales::list_contracts(&state.db, &web.actor, &list_request(q, cursor, &filters)?).await?;
     layout::ok(&ListPage {
         l: Layout::new(&web, "contracts-title"),
         pager: Pager::new(
             "/contracts",
-            &[("q", q), ("status", status), ("expiring", expiring)],
+            &[("q", q), filters[0], filters[1], filters[2]],
             cursor,
             page.next_cursor.as_deref(),
         ),

@@ -53,10 +53,11 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let query = FormData(query);
     let (q, status, cursor) = (query.get("q"), query.get("status"), query.get("cursor"));
-    let page = sales::list_quotes(&state.db, &web.actor, &list_request(q, cursor, &[("status", status)])?).await?;
+    let filters = [("status", status), ("customer_id", query.get("customer_id"))];
+    let page = sales::list_quotes(&state.db, &web.actor, &list_request(q, cursor, &filters)?).await?;
     layout::ok(&ListPage {
         l: Layout::new(&web, "quotes-title"),
-        pager: Pager::new("/quotes", &[("q", q), ("status", status)], cursor, page.next_cursor.as_deref()),
+        pager: Pager::new("/quotes", &[("q", q), filters[0], filters[1]], cursor, page.next_cursor.as_deref()),
         quotes: page.items,
         q: q.to_string(),
         status: status.to_string(),

@@ -49,9 +49,10 @@ pub async fn list(
     let query = FormData(query);
     let (q, status, stage, cursor) = (query.get("q"), query.get("status"), query.get("stage_id"), query.get("cursor"));
     let stale = if query.get("stale") == "true" { "true" } else { "" };
-    let filters = [("status", status), ("stage_id", stage), ("stale", stale)];
+    let customer = query.get("customer_id");
+    let filters = [("status", status), ("stage_id", stage), ("stale", stale), ("customer_id", customer)];
     let page = opportunities::list(&state.db, &web.actor, &list_request(q, cursor, &filters)?).await?;
-    let params = [("q", q), ("status", status), ("stage_id", stage), ("stale", stale)];
+    let params = [("q", q), ("status", status), ("stage_id", stage), ("stale", stale), ("customer_id", customer)];
     layout::ok(&ListPage {
         l: Layout::new(&web, "opportunities-title").with_fields("opportunity"),
         pager: Pager::new("/opportunities", &params, cursor, page.next_cursor.as_deref()),

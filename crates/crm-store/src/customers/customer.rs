@@ -462,7 +462,9 @@ pub async fn insert(
     if !draft.tags.is_empty() {
         set_tags(tx, draft.id, &draft.tags).await?;
     }
-    let customer = get_in(tx, &Scope::everything(), draft.id).await?;
+    // Read back for the labels of its references; the tags are the ones just written.
+    let row = find_where(&mut *tx, &LIST, &Scope::everything(), &Sql::default(), draft.id).await?;
+    let customer = from_row(&row, draft.tags.clone())?;
     index::customer_document(&customer).insert(tx).await?;
     audit::record(tx, stamp, change("create", None, Some(&customer))).await?;
     Ok(customer)

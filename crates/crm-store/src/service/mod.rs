@@ -1,0 +1,66 @@
+//! Storage of the service module: service requests and the service level targets.
+
+mod requests;
+mod sla;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crm_core::access::{AuditStamp, Scope};
+use crm_core::listing::{ListRequest, Page};
+use crm_core::service::{NewServiceRequest, ServiceRequest, ServiceStore, Sla, SlaRun, Targets};
+use crm_core::store::StoreError;
+
+use crate::Db;
+
+#[async_trait]
+impl ServiceStore for Db {
+    async fn list_service_requests(
+        &self,
+        scope: &Scope,
+        req: &ListRequest,
+    ) -> Result<Page<ServiceRequest>, StoreError> {
+        requests::list(self, scope, req).await
+    }
+    async fn get_service_request(&self, scope: &Scope, id: Uuid) -> Result<ServiceRequest, StoreError> {
+        requests::get(self, scope, id).await
+    }
+    async fn create_service_request(
+        &self,
+        scope: &Scope,
+        new: &NewServiceRequest,
+        today: NaiveDate,
+        stamp: &AuditStamp,
+    ) -> Result<ServiceRequest, StoreError> {
+        requests::create(self, scope, new, today, stamp).await
+    }
+    async fn save_service_request(
+        &self,
+        old: &ServiceRequest,
+        new: &ServiceRequest,
+        action: &str,
+        stamp: &AuditStamp,
+    ) -> Result<ServiceRequest, StoreError> {
+        requests::save(self, old, new, action, stamp).await
+    }
+    async fn delete_service_request(&self, old: &ServiceRequest, stamp: &AuditStamp) -> Result<(), StoreError> {
+        requests::delete(self, old, stamp).await
+    }
+    async fn service_targets(&self, type_id: Uuid) -> Result<Targets, StoreError> {
+        sla::targets(self, type_id).await
+    }
+    async fn list_service_sla(&self) -> Result<Vec<Sla>, StoreError> {
+        sla::list(self).await
+    }
+    async fn set_service_sla(&self, type_id: Uuid, targets: Targets, stamp: &AuditStamp) -> Result<Sla, StoreError> {
+        sla::set(self, type_id, targets, stamp).await
+    }
+    async fn flag_overdue_service_requests(
+        &self,
+        now: DateTime<Utc>,
+        stamp: &AuditStamp,
+    ) -> Result<SlaRun, StoreError> {
+        sla::flag_overdue(self, now, stamp).await
+    }
+}

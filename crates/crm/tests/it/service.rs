@@ -1,0 +1,364 @@
+//! Service requests through the real server (SVC-1..3, SVC-5): the whole lifecycle with the
+//! round trip of poor feedback, who may take each step (403) and in which state (409), the
+//! satisfaction roll-up into the customer, the SLA check and the overdue list, the views'
+//! filters and the division scope.
+
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crm_core::service::actions as service;
+
+use crate::helpers::{TestApp, fresh_database_url, output_text, run_crm};
+
+/// 华东 with a director, an account manager who takes requests and a colleague who handles
+/// them; 华北 with a director; an administrator; and a customer of the manager's in 华东.
+struct World {
+    app: TestApp,
+    url: String,
+    director: String,
+    manager: String,
+    colleague: String,
+    colleague_id: String,
+    north_director: String,
+    admin: String,
+    customer: String,
+    complaint: String,
+    question: String,
+}
+
+async fn world() -> World {
+    let (url, _) = fresh_database_url().await;
+    let app = TestApp::spawn_on(&url).await;
+    let east = app.division("华东").await;
+    let north = app.division("华北").await;
+    let director = app.user("dongfang", "director", &[east]).await;
+    let manager = app.user("wangwei", "manager", &[east]).await;
+    let colleague = app.user("liming", "manager", &[east]).await;
+    let colleague_id = app.user_id("liming").await;
+    let north_director = app.user("zhaolei", "director", &[north]).await;
+    let admin = app.user("root", "admin", &[]).await;
+    let customer = app.create_customer(&manager, &json!({"name": "华星科技"})).await["id"].as_str().unwrap().into();
+    let complaint = app.dictionary_entry(&manager, "service_type", "投诉").await;
+    let question = app.dictionary_entry(&manager, "service_type", "咨询").await;
+    World { app, url, director, manager, colleague, colleague_id, north_director, admin, customer, complaint, question }
+}
+
+fn id(record: &Value) -> &str {
+    record["id"].as_str().unwrap()
+}
+
+async fn expect(r: reqwest::Response, status: StatusCode) -> Value {
+    let actual = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(actual, status, "{body}");
+    body
+}
+
+async fn request(w: &World, summary: &str) -> Value {
+    let body = json!({"customer_id": w.customer, "type_id": w.complaint, "summary": summary,
+        "request": "客户反映系统登录缓慢"});
+    w.app.created("/api/v1/service-requests", &w.manager, &body).await
+}
+
+async fn step(w: &World, token: &str, r: &Value, verb: &str, body: Value) -> reqwest::Response {
+    w.app.post_json(&format!("/api/v1/service-requests/{}/{verb}", id(r)), Some(token), &body).await
+}
+
+fn ids(page: &Value) -> Vec<&str> {
+    page["items"].as_array().unwrap().iter().map(id).collect()
+}
+
+#[tokio::test]
+async fn a_request_goes_round_again_on_poor_feedback_and_is_archived_on_good_feedback() {
+    let w = world().await;
+    let r = w
+        .app
+        .post_json(
+            "/api/v1/service-requests",
+            Some(&w.manager),
+            &json!({"customer_id": w.customer, "type_id": w.complaint, "summary": "登录缓慢", "request": "每次登录要一分钟"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(location, format!("/api/v1/service-requests/{}", id(&created)));
+    assert!(created["number"].as_str().unwrap().starts_with("FW"), "{created}");
+    assert_eq!((created["status"].as_str(), created["type"]["label"].as_str()), (Some("created"), Some("投诉")));
+    assert_eq!(created["customer"]["label"], "华星科技");
+    assert_eq!(created["rounds"], 1);
+
+    let assigned =
+        expect(step(&w, &w.director, &created, "assign", json!({"handler_id": w.colleague_id})).await, StatusCode::OK)
+            .await;
+    assert_eq!(
+        (assigned["status"].as_str(), assigned["handler"]["label"].as_str()),
+        (Some("assigned"), Some("liming"))
+    );
+    assert!(assigned["assigned_at"].is_string());
+    let handled =
+        expect(step(&w, &w.colleague, &created, "handle", json!({"handling": "清理了缓存"})).await, StatusCode::OK)
+            .await;
+    assert_eq!(handled["status"], "handled");
+    assert!(handled["handled_at"].is_string());
+
+    // Poor feedback: back to the handler for another round.
+    let again = expect(
+        step(&w, &w.manager, &created, "feedback", json!({"result": "仍然很慢", "satisfaction": 2})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!((again["status"].as_str(), again["rounds"].as_i64()), (Some("assigned"), Some(2)));
+    assert_eq!(again["handler_id"].as_str(), Some(w.colleague_id.as_str()));
+    let customer = w.app.get_ok(&format!("/api/v1/customers/{}", w.customer), &w.manager).await;
+    assert!(customer["satisfaction"].is_null(), "only archived requests count: {customer}");
+
+    expect(step(&w, &w.colleague, &created, "handle", json!({"handling": "升级了服务器"})).await, StatusCode::OK).await;
+    let archived = expect(
+        step(&w, &w.manager, &created, "feedback", json!({"result": "满意", "satisfaction": 4})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!((archived["status"].as_str(), archived["satisfaction"].as_i64()), (Some("archived"), Some(4)));
+    assert!(archived["archived_at"].is_string() && archived["feedback_at"].is_string());
+    let customer = w.app.get_ok(&format!("/api/v1/customers/{}", w.customer), &w.manager).await;
+    assert_eq!(customer["satisfaction"], 4);
+
+    // Archived: read-only, every change answers 409 naming the state.
+    for (verb, body) in [
+        ("assign", json!({"handler_id": w.colleague_id})),
+        ("handle", json!({"handling": "x"})),
+        ("feedback", json!({"result": "x", "satisfaction": 5})),
+    ] {
+        let p = expect(step(&w, &w.director, &created, verb, body).await, StatusCode::CONFLICT).await;
+        assert!(p["detail"].as_str().unwrap().contains("archived"), "{verb}: {p}");
+    }
+    let r = w.app.patch_json(&location, &w.director, None, &json!({"summary": "改"})).await;
+    expect(r, StatusCode::CONFLICT).await;
+    expect(w.app.delete(&location, &w.director).await, StatusCode::CONFLICT).await;
+
+    // Each step is in the audit log.
+    let audit = w.app.get_ok(&format!("/api/v1/audit-log?entity_id={}", id(&created)), &w.admin).await;
+    let mut actions: Vec<&str> =
+        audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    actions.sort_unstable();
+    assert_eq!(actions, ["assign", "create", "feedback", "feedback", "handle", "handle"]);
+
+    // A second request archived with 5: the customer has the average of 4 and 5, rounded half up.
+    let second = request(&w, "发票问题").await;
+    expect(step(&w, &w.director, &second, "assign", json!({"handler_id": w.colleague_id})).await, StatusCode::OK).await;
+    expect(step(&w, &w.colleague, &second, "handle", json!({"handling": "重开发票"})).await, StatusCode::OK).await;
+    expect(step(&w, &w.manager, &second, "feedback", json!({"result": "好", "satisfaction": 5})).await, StatusCode::OK)
+        .await;
+    let customer = w.app.get_ok(&format!("/api/v1/customers/{}", w.customer), &w.manager).await;
+    assert_eq!(customer["satisfaction"], 5, "4.5 rounds half up");
+}
+
+#[tokio::test]
+async fn steps_out_of_order_are_409_and_steps_by_the_wrong_person_are_403() {
+    let w = world().await;
+    let r = request(&w, "登录缓慢").await;
+    for (verb, body) in [("handle", json!({"handling": "x"})), ("feedback", json!({"result": "x", "satisfaction": 5}))]
+    {
+        let p = expect(step(&w, &w.director, &r, verb, body).await, StatusCode::CONFLICT).await;
+        assert!(p["detail"].as_str().unwrap().contains("created"), "{verb}: {p}");
+    }
+    // Only holders of service.assign assign.
+    expect(step(&w, &w.manager, &r, "assign", json!({"handler_id": w.colleague_id})).await, StatusCode::FORBIDDEN)
+        .await;
+    expect(step(&w, &w.admin, &r, "assign", json!({"handler_id": w.colleague_id})).await, StatusCode::FORBIDDEN).await;
+    expect(step(&w, &w.director, &r, "assign", json!({"handler_id": w.colleague_id})).await, StatusCode::OK).await;
+    // Only the handler (or a director) handles; the manager who took it does not.
+    expect(step(&w, &w.manager, &r, "handle", json!({"handling": "x"})).await, StatusCode::FORBIDDEN).await;
+    let p =
+        expect(step(&w, &w.colleague, &r, "handle", json!({"handling": " "})).await, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    assert_eq!(p["errors"][0]["field"], "handling");
+    expect(step(&w, &w.colleague, &r, "handle", json!({"handling": "处理完毕"})).await, StatusCode::OK).await;
+    // Feedback comes from who took the request, not from the handler.
+    expect(
+        step(&w, &w.colleague, &r, "feedback", json!({"result": "x", "satisfaction": 5})).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let p = expect(
+        step(&w, &w.manager, &r, "feedback", json!({"result": "x", "satisfaction": 6})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "satisfaction");
+    // A stale version is refused.
+    let r2 = w
+        .app
+        .client
+        .post(w.app.url(&format!("/api/v1/service-requests/{}/feedback", id(&r))))
+        .bearer_auth(&w.manager)
+        .header("If-Match", "\"1\"")
+        .json(&json!({"result": "好", "satisfaction": 5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r2.status(), StatusCode::PRECONDITION_FAILED);
+}
+
+#[tokio::test]
+async fn bad_input_is_422_with_every_field_and_creates_nothing() {
+    let w = world().await;
+    let r = w
+        .app
+        .post_json(
+            "/api/v1/service-requests",
+            Some(&w.manager),
+            &json!({"type_id": w.app.dictionary_entry(&w.manager, "region", "北京市").await, "summary": " "}),
+        )
+        .await;
+    let p = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["customer_id", "summary", "request"]);
+    let r = w
+        .app
+        .post_json(
+            "/api/v1/service-requests",
+            Some(&w.manager),
+            &json!({"customer_id": w.customer, "type_id": w.app.dictionary_entry(&w.manager, "region", "北京市").await,
+                "summary": "x", "request": "y"}),
+        )
+        .await;
+    let p = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()),
+        (Some("type_id"), Some("wrong_kind"))
+    );
+    let list = w.app.get_ok("/api/v1/service-requests", &w.director).await;
+    assert!(ids(&list).is_empty());
+}
+
+#[tokio::test]
+async fn another_division_sees_nothing_and_an_own_scope_user_sees_what_they_took_or_handle() {
+    let w = world().await;
+    let r = request(&w, "登录缓慢").await;
+    let path = format!("/api/v1/service-requests/{}", id(&r));
+    expect(w.app.get(&path, Some(&w.north_director)).await, StatusCode::NOT_FOUND).await;
+    expect(
+        step(&w, &w.north_director, &r, "assign", json!({"handler_id": w.colleague_id})).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert!(ids(&w.app.get_ok("/api/v1/service-requests", &w.north_director).await).is_empty());
+    assert!(ids(&w.app.get_ok("/api/v1/service-requests?overdue=true", &w.north_director).await).is_empty());
+    // A customer of another division cannot be named.
+    let north_customer = w.app.create_customer(&w.north_director, &json!({"name": "北方重工"})).await;
+    let body = json!({"customer_id": id(&north_customer), "type_id": w.question, "summary": "x", "request": "y"});
+    let p = expect(
+        w.app.post_json("/api/v1/service-requests", Some(&w.manager), &body).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "customer_id");
+    // The colleague sees it only once it is theirs to handle.
+    expect(w.app.get(&path, Some(&w.colleague)).await, StatusCode::NOT_FOUND).await;
+    expect(step(&w, &w.director, &r, "assign", json!({"handler_id": w.colleague_id})).await, StatusCode::OK).await;
+    assert_eq!(w.app.get_ok(&path, &w.colleague).await["status"], "assigned");
+    // A handler from another division is refused.
+    let north_id = w.app.user_id("zhaolei").await;
+    let p = expect(
+        step(&w, &w.director, &r, "assign", json!({"handler_id": north_id})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "handler_id");
+}
+
+#[tokio::test]
+async fn the_views_filter_by_status_handler_type_customer_and_period() {
+    let w = world().await;
+    let open = request(&w, "未分配").await;
+    let mine = request(&w, "已分配").await;
+    expect(step(&w, &w.director, &mine, "assign", json!({"handler_id": w.colleague_id})).await, StatusCode::OK).await;
+    let body = json!({"customer_id": w.customer, "type_id": w.question, "summary": "咨询价格", "request": "价格"});
+    let asked = w.app.created("/api/v1/service-requests", &w.manager, &body).await;
+
+    let queue = w.app.get_ok("/api/v1/service-requests?status=created", &w.director).await;
+    assert_eq!(ids(&queue), [id(&asked), id(&open)]);
+    let handler = w.app.get_ok(&format!("/api/v1/service-requests?handler_id={}", w.colleague_id), &w.colleague).await;
+    assert_eq!(ids(&handler), [id(&mine)]);
+    let by_type = w.app.get_ok(&format!("/api/v1/service-requests?type_id={}", w.question), &w.director).await;
+    assert_eq!(ids(&by_type), [id(&asked)]);
+    let by_customer = w.app.get_ok(&format!("/api/v1/service-requests?customer_id={}", w.customer), &w.director).await;
+    assert_eq!(ids(&by_customer).len(), 3);
+    let today = Utc::now().date_naive();
+    let period =
+        w.app.get_ok(&format!("/api/v1/service-requests?from={today}&to={today}&status=archived"), &w.director).await;
+    assert!(ids(&period).is_empty());
+    let period =
+        w.app.get_ok(&format!("/api/v1/service-requests?from={}", today + Duration::days(1)), &w.director).await;
+    assert!(ids(&period).is_empty());
+    let period = w.app.get_ok(&format!("/api/v1/service-requests?to={today}"), &w.director).await;
+    assert_eq!(ids(&period).len(), 3);
+    expect(
+        w.app.get("/api/v1/service-requests?from=yesterday", Some(&w.director)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    expect(
+        w.app.get("/api/v1/service-requests?overdue=maybe", Some(&w.director)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_sla_check_flags_late_requests_once_and_directors_list_them() {
+    let w = world().await;
+    // Complaints must be answered within 30 minutes and closed within 2 hours.
+    let r = w
+        .app
+        .client
+        .put(w.app.url(&format!("/api/v1/service-sla/{}", w.complaint)))
+        .bearer_auth(&w.admin)
+        .json(&json!({"response_minutes": 30, "resolution_minutes": 120}))
+        .send()
+        .await
+        .unwrap();
+    let sla = expect(r, StatusCode::OK).await;
+    assert_eq!((sla["configured"].as_bool(), sla["type"]["label"].as_str()), (Some(true), Some("投诉")));
+    let r = w
+        .app
+        .client
+        .put(w.app.url(&format!("/api/v1/service-sla/{}", w.complaint)))
+        .bearer_auth(&w.director)
+        .json(&json!({"response_minutes": 1, "resolution_minutes": 2}))
+        .send()
+        .await
+        .unwrap();
+    expect(r, StatusCode::FORBIDDEN).await;
+    let list = w.app.get_ok("/api/v1/service-sla", &w.manager).await;
+    let question = list["items"].as_array().unwrap().iter().find(|s| s["type_id"] == w.question.as_str()).unwrap();
+    assert_eq!((question["response_minutes"].as_i64(), question["configured"].as_bool()), (Some(240), Some(false)));
+
+    let unanswered = request(&w, "无人响应").await;
+    let answered = request(&w, "已响应").await;
+    expect(step(&w, &w.director, &answered, "assign", json!({"handler_id": w.colleague_id})).await, StatusCode::OK)
+        .await;
+    let body = json!({"customer_id": w.customer, "type_id": w.question, "summary": "咨询", "request": "价格"});
+    let question = w.app.created("/api/v1/service-requests", &w.manager, &body).await;
+
+    // An hour on: the unanswered complaint missed its response target only.
+    let run = service::check_sla(&w.app.db, Utc::now() + Duration::hours(1)).await.unwrap();
+    assert_eq!(run.flagged, 1);
+    assert_eq!(ids(&w.app.get_ok("/api/v1/service-requests?overdue=true", &w.director).await), [id(&unanswered)]);
+    // Three hours on the assigned complaint missed its resolution target; the question (4h) not yet.
+    assert_eq!(service::check_sla(&w.app.db, Utc::now() + Duration::hours(3)).await.unwrap().flagged, 1);
+    let overdue = w.app.get_ok("/api/v1/service-requests?overdue=true", &w.director).await;
+    assert_eq!(ids(&overdue), [id(&answered), id(&unanswered)]);
+    let not = w.app.get_ok("/api/v1/service-requests?overdue=false", &w.director).await;
+    assert_eq!(ids(&not), [id(&question)]);
+    assert!(ids(&w.app.get_ok("/api/v1/service-requests?overdue=true", &w.north_director).await).is_empty());
+
+    // The job through the command line: nothing is flagged twice, by any number of runs.
+    let o = run_crm(&["jobs", "run", "sla-check"], &w.url, None);
+    assert!(output_text(&o).contains("flagged 0 overdue service requests"), "{}", output_text(&o));
+    let o = run_crm(&["jobs", "list"], &w.url, None);
+    assert!(output_text(&o).contains("sla-check"), "{}", output_text(&o));
+}

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crm_core::service::actions as service;
 
 use crate::helpers::{TestApp, fresh_database_url, output_text, run_crm};
+use crate::web::Browser;
 
 /// 华东 with a director, an account manager who takes requests and a colleague who handles
 /// them; 华北 with a director; an administrator; and a customer of the manager's in 华东.
@@ -361,4 +362,121 @@ async fn the_sla_check_flags_late_requests_once_and_directors_list_them() {
     assert!(output_text(&o).contains("flagged 0 overdue service requests"), "{}", output_text(&o));
     let o = run_crm(&["jobs", "list"], &w.url, None);
     assert!(output_text(&o).contains("sla-check"), "{}", output_text(&o));
+}
+
+// ---- pages --------------------------------------------------------------------------------
+
+async fn signed_in(app: &TestApp, username: &str) -> (Browser, String) {
+    let browser = Browser::new(app);
+    let csrf = browser.sign_in(username).await;
+    (browser, csrf)
+}
+
+#[tokio::test]
+async fn the_pages_speak_chinese_and_english_and_fit_a_phone() {
+    let w = world().await;
+    let r = request(&w, "登录缓慢").await;
+    let (browser, _) = signed_in(&w.app, "dongfang").await;
+    let home = browser.get_text("/").await;
+    assert!(home.contains(r#"href="/service-requests""#), "{home}");
+    let pages = [
+        ("/service-requests".to_string(), "待分配", "Unassigned"),
+        ("/service-requests?view=overdue".into(), "已超时", "Overdue"),
+        ("/service-requests/new".into(), "服务类型", "Service type"),
+        (format!("/service-requests/{}", id(&r)), "响应时限", "Respond by"),
+    ];
+    for (path, zh_text, en_text) in pages {
+        let zh = browser.get_text(&path).await;
+        assert!(zh.contains(r#"<html lang="zh-CN">"#) && zh.contains(zh_text), "{path}: {zh}");
+        assert!(zh.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#));
+        let en = browser.client.get(w.app.url(&path)).header("Accept-Language", "en").send().await.unwrap();
+        let en = en.text().await.unwrap();
+        assert!(en.contains(r#"<html lang="en">"#) && en.contains(en_text), "{path}: {en}");
+    }
+    // Another division neither lists nor opens it.
+    let (north, _) = signed_in(&w.app, "zhaolei").await;
+    assert!(!north.get_text("/service-requests").await.contains("登录缓慢"));
+    assert_eq!(north.get(&format!("/service-requests/{}", id(&r))).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_request_goes_from_the_form_round_the_loop_offering_only_the_allowed_steps() {
+    let w = world().await;
+    let (manager, csrf) = signed_in(&w.app, "wangwei").await;
+    let r = manager
+        .post(
+            "/service-requests",
+            &[("csrf", &csrf), ("customer_id", ""), ("type_id", ""), ("summary", ""), ("request", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("必填"));
+    let new = manager.get_text(&format!("/service-requests/new?customer_id={}", w.customer)).await;
+    assert!(new.contains(&format!(r#"value="{}" selected"#, w.customer)), "{new}");
+    let r = manager
+        .post(
+            "/service-requests",
+            &[
+                ("csrf", &csrf),
+                ("customer_id", &w.customer),
+                ("type_id", &w.complaint),
+                ("summary", "登录缓慢"),
+                ("request", "每次登录要一分钟"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let record = r.url().path().to_string();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("新创建"), "{page}");
+    // The account manager who took it may not assign, handle nor record feedback yet.
+    for verb in ["assign", "handle", "feedback"] {
+        assert!(!page.contains(&format!(r#"action="{record}/{verb}""#)), "{verb}: {page}");
+    }
+
+    let (director, dcsrf) = signed_in(&w.app, "dongfang").await;
+    let queue = director.get_text("/service-requests?view=queue").await;
+    assert!(queue.contains("登录缓慢"), "{queue}");
+    let page = director.get_text(&record).await;
+    assert!(page.contains(&format!(r#"action="{record}/assign""#)), "{page}");
+    let r = director.post(&format!("{record}/assign"), &[("csrf", &dcsrf), ("handler_id", &w.colleague_id)]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let (colleague, ccsrf) = signed_in(&w.app, "liming").await;
+    let mine = colleague.get_text("/service-requests?view=mine").await;
+    assert!(mine.contains("登录缓慢"), "{mine}");
+    let page = colleague.get_text(&record).await;
+    assert!(page.contains(&format!(r#"action="{record}/handle""#)), "{page}");
+    assert!(
+        !page.contains(&format!(r#"action="{record}/assign""#))
+            && !page.contains(&format!(r#"action="{record}/feedback""#))
+    );
+    let r = colleague.post(&format!("{record}/handle"), &[("csrf", &ccsrf), ("handling", " ")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = colleague.post(&format!("{record}/handle"), &[("csrf", &ccsrf), ("handling", "清理了缓存")]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("已处理"));
+
+    let page = manager.get_text(&record).await;
+    assert!(page.contains(&format!(r#"action="{record}/feedback""#)), "{page}");
+    let r = manager
+        .post(&format!("{record}/feedback"), &[("csrf", &csrf), ("result", "仍然很慢"), ("satisfaction", "2")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("已分配") && !page.contains(&format!(r#"action="{record}/feedback""#)), "{page}");
+    let r = colleague.post(&format!("{record}/handle"), &[("csrf", &ccsrf), ("handling", "升级了服务器")]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = manager
+        .post(&format!("{record}/feedback"), &[("csrf", &csrf), ("result", "满意"), ("satisfaction", "4")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("已归档"), "{page}");
+    // Archived: no step is offered to anyone.
+    let page = director.get_text(&record).await;
+    for verb in ["assign", "handle", "feedback"] {
+        assert!(!page.contains(&format!(r#"action="{record}/{verb}""#)), "{verb}: {page}");
+    }
+    assert!(director.get_text("/service-requests?view=archived").await.contains("登录缓慢"));
 }

@@ -71,6 +71,7 @@ const NAV: &[(&str, &str, Module)] = &[
     ("/quotes", "nav-quotes", Module::Sales),
     ("/contracts", "nav-contracts", Module::Sales),
     ("/payments", "nav-payments", Module::Sales),
+    ("/service-requests", "nav-service", Module::Service),
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
     ("/pipeline-stages", "nav-pipeline-stages", Module::Dictionary),

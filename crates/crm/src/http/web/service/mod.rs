@@ -1,0 +1,20 @@
+//! Service request pages (客户服务, SVC-1..3): the list with its views (mine, the unassigned
+//! queue, overdue, archived) and filters, the form, and the record with exactly the workflow
+//! steps the user may take in its state.
+
+mod requests;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::http::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/service-requests", get(requests::list).post(requests::create))
+        .route("/service-requests/new", get(requests::new))
+        .route("/service-requests/{id}", get(requests::show))
+        .route("/service-requests/{id}/assign", post(requests::assign))
+        .route("/service-requests/{id}/handle", post(requests::handle))
+        .route("/service-requests/{id}/feedback", post(requests::feedback))
+}

@@ -480,3 +480,40 @@ async fn a_request_goes_from_the_form_round_the_loop_offering_only_the_allowed_s
     }
     assert!(director.get_text("/service-requests?view=archived").await.contains("登录缓慢"));
 }
+
+#[tokio::test]
+async fn who_took_a_request_edits_it_until_archived_and_directors_delete_it() {
+    let w = world().await;
+    let r = request(&w, "登录缓慢").await;
+    let path = format!("/api/v1/service-requests/{}", id(&r));
+    let etag = w.app.get(&path, Some(&w.manager)).await.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(etag, "\"1\"");
+    let saved = expect(
+        w.app.patch_json(&path, &w.manager, Some(&etag), &json!({"summary": "登录很慢", "type_id": w.question})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!((saved["summary"].as_str(), saved["type"]["label"].as_str()), (Some("登录很慢"), Some("咨询")));
+    expect(
+        w.app.patch_json(&path, &w.manager, Some(&etag), &json!({"summary": "x"})).await,
+        StatusCode::PRECONDITION_FAILED,
+    )
+    .await;
+    expect(step(&w, &w.director, &r, "assign", json!({"handler_id": w.colleague_id})).await, StatusCode::OK).await;
+    // The handler reads it but does not rewrite what the customer asked.
+    expect(w.app.patch_json(&path, &w.colleague, None, &json!({"summary": "x"})).await, StatusCode::FORBIDDEN).await;
+    expect(w.app.delete(&path, &w.manager).await, StatusCode::FORBIDDEN).await;
+    assert_eq!(w.app.delete(&path, &w.director).await.status(), StatusCode::NO_CONTENT);
+    expect(w.app.get(&path, Some(&w.director)).await, StatusCode::NOT_FOUND).await;
+}
+
+#[tokio::test]
+async fn merging_customers_moves_their_service_requests() {
+    let w = world().await;
+    let r = request(&w, "登录缓慢").await;
+    let survivor = w.app.create_customer(&w.manager, &json!({"name": "华星科技集团"})).await;
+    let merge = format!("/api/v1/customers/{}/merge", id(&survivor));
+    expect(w.app.post_json(&merge, Some(&w.director), &json!({"from_id": w.customer})).await, StatusCode::OK).await;
+    let moved = w.app.get_ok(&format!("/api/v1/service-requests/{}", id(&r)), &w.director).await;
+    assert_eq!(moved["customer_id"], survivor["id"]);
+}

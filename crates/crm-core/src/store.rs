@@ -71,4 +71,5 @@ versioned!(
     crate::sales::Contract,
     crate::sales::Payment,
     crate::service::ServiceRequest,
+    crate::service::Article,
 );

@@ -31,7 +31,11 @@ pub fn begin_write(backend: Backend) -> &'static str {
 
 /// The FTS5 index of one kind of search document (`customer` or `contact`) on SQLite.
 fn fts_table(entity: &str) -> &'static str {
-    if entity == "contact" { "contact_search_fts" } else { "customer_search_fts" }
+    match entity {
+        "contact" => "contact_search_fts",
+        "article" => "article_search_fts",
+        _ => "customer_search_fts",
+    }
 }
 
 /// ` AND …`: the search document `alias` (a row of `customer_search`) holds every token; with

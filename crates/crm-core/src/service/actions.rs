@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{
-    AssignInput, FeedbackInput, HandleInput, NewServiceRequest, ServiceRequest, ServiceRequestInput,
-    ServiceRequestPatch, ServiceRequestPatchInput, ServiceStatus, Sla, SlaInput, SlaRun,
+    Article, ArticleInput, ArticlePatchInput, AssignInput, FeedbackInput, HandleInput, NewArticle, NewServiceRequest,
+    ServiceRequest, ServiceRequestInput, ServiceRequestPatch, ServiceRequestPatchInput, ServiceStatus, Sla, SlaInput,
+    SlaRun,
 };
 use crate::access::{Action, Actor, AuditStamp, Module, Scope};
 use crate::base_data::DictionaryKind;
@@ -207,4 +208,45 @@ pub async fn set_sla<S: Store>(store: &S, actor: &Actor, type_id: Uuid, input: S
 /// The `sla-check` job (SVC-3): flags the requests that missed a target by `now`.
 pub async fn check_sla<S: Store>(store: &S, now: DateTime<Utc>) -> Result<SlaRun, Error> {
     Ok(store.flag_overdue_service_requests(now, &AuditStamp::of(&Actor::system())).await?)
+}
+
+// ---- knowledge base -----------------------------------------------------------------------
+
+/// Articles are shared by the whole company: whoever works with service requests reads them.
+pub async fn list_articles<S: Store>(store: &S, actor: &Actor, req: &ListRequest) -> Result<Page<Article>, Error> {
+    actor.require(Module::Service, Action::View)?;
+    Ok(store.list_articles(req).await?)
+}
+
+pub async fn get_article<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<Article, Error> {
+    actor.require(Module::Service, Action::View)?;
+    Ok(store.get_article(id).await?)
+}
+
+pub async fn create_article<S: Store>(store: &S, actor: &Actor, input: ArticleInput) -> Result<Article, Error> {
+    actor.require(Module::Service, Action::Create)?;
+    let new = NewArticle::parse(input)?;
+    Ok(store.create_article(&new, actor.user_id, &AuditStamp::of(actor)).await?)
+}
+
+pub async fn update_article<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: Uuid,
+    version: Option<i64>,
+    input: ArticlePatchInput,
+) -> Result<Article, Error> {
+    actor.require(Module::Service, Action::Edit)?;
+    let old = store.get_article(id).await?;
+    if version.is_some_and(|v| v != old.version) {
+        return Err(Error::StaleVersion);
+    }
+    let new = input.apply(&old)?;
+    Ok(store.update_article(&old, &new, &AuditStamp::of(actor)).await?)
+}
+
+pub async fn delete_article<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<(), Error> {
+    actor.require(Module::Service, Action::Delete)?;
+    let old = store.get_article(id).await?;
+    Ok(store.delete_article(&old, &AuditStamp::of(actor)).await?)
 }

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::{NewServiceRequest, ServiceRequest, Sla, SlaRun, Targets};
+use super::{Article, NewArticle, NewServiceRequest, ServiceRequest, Sla, SlaRun, Targets};
 use crate::access::{AuditStamp, Scope};
 use crate::listing::{ListRequest, Page};
 use crate::store::StoreError;
@@ -48,4 +48,20 @@ pub trait ServiceStore {
     /// response deadline, or not archived by their resolution deadline), once each.
     async fn flag_overdue_service_requests(&self, now: DateTime<Utc>, stamp: &AuditStamp)
     -> Result<SlaRun, StoreError>;
+
+    /// Filters: `category`, `tag`. Sorts: `created_at`, `updated_at`, `title`. With `q`, the
+    /// articles holding every word of it (Chinese words of two characters and more, English
+    /// words), those with the words in their title first, then the newest: one page of at most
+    /// `limit`, not continued.
+    async fn list_articles(&self, req: &ListRequest) -> Result<Page<Article>, StoreError>;
+    async fn get_article(&self, id: Uuid) -> Result<Article, StoreError>;
+    /// Writes the article and its search document in one transaction.
+    async fn create_article(
+        &self,
+        new: &NewArticle,
+        created_by: Option<Uuid>,
+        stamp: &AuditStamp,
+    ) -> Result<Article, StoreError>;
+    async fn update_article(&self, old: &Article, new: &NewArticle, stamp: &AuditStamp) -> Result<Article, StoreError>;
+    async fn delete_article(&self, old: &Article, stamp: &AuditStamp) -> Result<(), StoreError>;
 }

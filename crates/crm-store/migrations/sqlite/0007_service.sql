@@ -50,3 +50,52 @@ CREATE INDEX service_requests_customer_idx ON service_requests (customer_id, sta
 -- The SLA check reads the open requests by deadline; the overdue list the few flagged ones.
 CREATE INDEX service_requests_status_resolve_idx ON service_requests (status, resolve_by);
 CREATE INDEX service_requests_division_overdue_idx ON service_requests (division_id, created_at, id) WHERE overdue_since IS NOT NULL;
+
+-- The knowledge base (SVC-4): articles shared by the whole company, with a category and tags
+-- (a JSON array of strings), their Markdown body, and the requests they answer.
+CREATE TABLE knowledge_articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    category TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_by TEXT REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX knowledge_articles_created_at_idx ON knowledge_articles (created_at, id);
+CREATE INDEX knowledge_articles_title_idx ON knowledge_articles (title, id);
+CREATE INDEX knowledge_articles_category_idx ON knowledge_articles (category, created_at, id);
+
+-- Search documents of articles, with the tokens of crm_core::customers::search as
+-- customer_search holds those of customers and contacts, and their own FTS5 index as each
+-- kind has since 0004. Rewritten by the store in the transaction that changes the article.
+CREATE TABLE knowledge_search (
+    doc_id INTEGER PRIMARY KEY,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL REFERENCES knowledge_articles (id) ON DELETE CASCADE,
+    tokens TEXT NOT NULL
+);
+CREATE UNIQUE INDEX knowledge_search_entity_id_key ON knowledge_search (entity_id);
+CREATE VIRTUAL TABLE article_search_fts USING fts5 (
+    tokens, content = 'knowledge_search', content_rowid = 'doc_id', tokenize = 'ascii'
+);
+CREATE TRIGGER knowledge_search_insert AFTER INSERT ON knowledge_search BEGIN
+    INSERT INTO article_search_fts (rowid, tokens) VALUES (new.doc_id, new.tokens);
+END;
+CREATE TRIGGER knowledge_search_delete AFTER DELETE ON knowledge_search BEGIN
+    INSERT INTO article_search_fts (article_search_fts, rowid, tokens) VALUES ('delete', old.doc_id, old.tokens);
+END;
+CREATE TRIGGER knowledge_search_update AFTER UPDATE ON knowledge_search BEGIN
+    INSERT INTO article_search_fts (article_search_fts, rowid, tokens) VALUES ('delete', old.doc_id, old.tokens);
+    INSERT INTO article_search_fts (rowid, tokens) VALUES (new.doc_id, new.tokens);
+END;
+
+-- Articles linked from a request (the answer given, or to read before handling it).
+CREATE TABLE service_request_articles (
+    request_id TEXT NOT NULL REFERENCES service_requests (id) ON DELETE CASCADE,
+    article_id TEXT NOT NULL REFERENCES knowledge_articles (id) ON DELETE CASCADE,
+    PRIMARY KEY (request_id, article_id)
+);
+CREATE INDEX service_request_articles_article_idx ON service_request_articles (article_id);

@@ -1,5 +1,6 @@
 //! Storage of the service module: service requests and the service level targets.
 
+mod knowledge;
 mod requests;
 mod sla;
 
@@ -9,7 +10,7 @@ use uuid::Uuid;
 
 use crm_core::access::{AuditStamp, Scope};
 use crm_core::listing::{ListRequest, Page};
-use crm_core::service::{NewServiceRequest, ServiceRequest, ServiceStore, Sla, SlaRun, Targets};
+use crm_core::service::{Article, NewArticle, NewServiceRequest, ServiceRequest, ServiceStore, Sla, SlaRun, Targets};
 use crm_core::store::StoreError;
 
 use crate::Db;
@@ -62,5 +63,25 @@ impl ServiceStore for Db {
         stamp: &AuditStamp,
     ) -> Result<SlaRun, StoreError> {
         sla::flag_overdue(self, now, stamp).await
+    }
+    async fn list_articles(&self, req: &ListRequest) -> Result<Page<Article>, StoreError> {
+        knowledge::list(self, req).await
+    }
+    async fn get_article(&self, id: Uuid) -> Result<Article, StoreError> {
+        knowledge::get(self, id).await
+    }
+    async fn create_article(
+        &self,
+        new: &NewArticle,
+        created_by: Option<Uuid>,
+        stamp: &AuditStamp,
+    ) -> Result<Article, StoreError> {
+        knowledge::create(self, new, created_by, stamp).await
+    }
+    async fn update_article(&self, old: &Article, new: &NewArticle, stamp: &AuditStamp) -> Result<Article, StoreError> {
+        knowledge::update(self, old, new, stamp).await
+    }
+    async fn delete_article(&self, old: &Article, stamp: &AuditStamp) -> Result<(), StoreError> {
+        knowledge::delete(self, old, stamp).await
     }
 }

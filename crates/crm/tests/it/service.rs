@@ -517,3 +517,71 @@ async fn merging_customers_moves_their_service_requests() {
     let moved = w.app.get_ok(&format!("/api/v1/service-requests/{}", id(&r)), &w.director).await;
     assert_eq!(moved["customer_id"], survivor["id"]);
 }
+
+// ---- knowledge base (SVC-4) ---------------------------------------------------------------
+
+async fn article(w: &World, title: &str, category: &str, tags: &[&str], body: &str) -> Value {
+    let input = json!({"title": title, "category": category, "tags": tags, "body": body});
+    w.app.created("/api/v1/knowledge-articles", &w.manager, &input).await
+}
+
+async fn titles(w: &World, query: &str) -> Vec<String> {
+    let page = w.app.get_ok(&format!("/api/v1/knowledge-articles?{query}"), &w.north_director).await;
+    page["items"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn the_knowledge_base_finds_chinese_and_english_words_inside_longer_text_title_matches_first() {
+    let w = world().await;
+    article(&w, "打印机无法连接", "硬件", &["打印"], "请先检查网络设置，然后重新安装驱动程序。").await;
+    article(&w, "重置登录密码", "账号", &["登录", "密码"], "在登录页点击**忘记密码**，按提示操作。").await;
+    article(&w, "VPN connection drops", "Network", &["vpn"], "Reconnect and check the *firewall* settings.").await;
+    let newest = article(&w, "网络设置指南", "网络", &[], "Network setup for the office printer.").await;
+
+    // Two-character Chinese words inside longer text, English words in any case.
+    assert_eq!(titles(&w, "q=驱动").await, ["打印机无法连接"]);
+    assert_eq!(titles(&w, "q=忘记密码").await, ["重置登录密码"]);
+    assert_eq!(titles(&w, "q=FIREWALL").await, ["VPN connection drops"]);
+    // Both words, anywhere: the article with them in its title ranks first, then the newest.
+    assert_eq!(titles(&w, "q=网络设置").await, ["网络设置指南", "打印机无法连接"]);
+    // Neither has it in its title: the newest first.
+    assert_eq!(titles(&w, "q=network").await, ["网络设置指南", "VPN connection drops"]);
+    assert_eq!(titles(&w, "q=connection").await, ["VPN connection drops"]);
+    // Misses.
+    assert!(titles(&w, "q=退款").await.is_empty());
+    assert!(titles(&w, "q=printer%20refund").await.is_empty());
+    // Filters, with and without a search.
+    assert_eq!(titles(&w, "category=账号").await, ["重置登录密码"]);
+    assert_eq!(titles(&w, "tag=登录").await, ["重置登录密码"]);
+    assert_eq!(titles(&w, "q=设置&category=网络").await, ["网络设置指南"]);
+
+    // A change is searchable at once; the old words are gone.
+    let path = format!("/api/v1/knowledge-articles/{}", id(&newest));
+    let r = w.app.patch_json(&path, &w.manager, Some("\"1\""), &json!({"body": "办公室无线网络的配置步骤"})).await;
+    assert_eq!(expect(r, StatusCode::OK).await["version"], 2);
+    assert!(titles(&w, "q=printer").await.is_empty());
+    assert_eq!(titles(&w, "q=无线").await, ["网络设置指南"]);
+    expect(
+        w.app.patch_json(&path, &w.manager, Some("\"1\""), &json!({"title": "x"})).await,
+        StatusCode::PRECONDITION_FAILED,
+    )
+    .await;
+    expect(w.app.delete(&path, &w.manager).await, StatusCode::FORBIDDEN).await;
+    assert_eq!(w.app.delete(&path, &w.director).await.status(), StatusCode::NO_CONTENT);
+    assert!(titles(&w, "q=无线").await.is_empty());
+}
+
+#[tokio::test]
+async fn articles_are_checked_and_need_the_service_rights() {
+    let w = world().await;
+    let r = w
+        .app
+        .post_json("/api/v1/knowledge-articles", Some(&w.manager), &json!({"title": " ", "tags": ["x".repeat(31)]}))
+        .await;
+    let p = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["title", "category", "tags", "body"]);
+    let body = json!({"title": "t", "category": "c", "body": "b"});
+    expect(w.app.post_json("/api/v1/knowledge-articles", Some(&w.admin), &body).await, StatusCode::FORBIDDEN).await;
+    expect(w.app.get("/api/v1/knowledge-articles", Some(&w.admin)).await, StatusCode::FORBIDDEN).await;
+}

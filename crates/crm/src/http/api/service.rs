@@ -1,5 +1,6 @@
 //! API of customer service (SVC-1..3, SVC-5): service requests, their workflow actions
-//! (`assign`, `handle`, `feedback`) and the service level targets per service type.
+//! (`assign`, `handle`, `feedback`), the service level targets per service type, and the
+//! knowledge base (SVC-4).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,8 +13,8 @@ use crm_core::access::Module;
 use crm_core::listing::ListRequest;
 use crm_core::service::actions as service;
 use crm_core::service::{
-    AssignInput, FeedbackInput, HandleInput, ServiceRequest, ServiceRequestInput, ServiceRequestPatchInput, Sla,
-    SlaInput,
+    Article, ArticleInput, ArticlePatchInput, AssignInput, FeedbackInput, HandleInput, ServiceRequest,
+    ServiceRequestInput, ServiceRequestPatchInput, Sla, SlaInput,
 };
 
 use crate::http::AppState;
@@ -33,6 +34,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(feedback))
         .routes(routes!(list_sla))
         .routes(routes!(set_sla))
+        .routes(routes!(list_articles, create_article))
+        .routes(routes!(show_article, update_article, delete_article))
 }
 
 /// Filters: `status`, `type_id`, `customer_id`, `handler_id`, `created_by`, `division_id`,
@@ -168,4 +171,66 @@ pub async fn set_sla(
     ApiJson(input): ApiJson<SlaInput>,
 ) -> Result<impl IntoResponse> {
     Ok(axum::Json(service::set_sla(&state.db, &actor, parse_id(&type_id)?, input).await?))
+}
+
+// ---- knowledge base -----------------------------------------------------------------------
+
+/// Filters: `category`, `tag`; sorts: `created_at` (default, newest first), `updated_at`,
+/// `title`. `q` finds the articles holding every word of it, Chinese (two characters and
+/// more) or English, title matches first, then newest: one page of at most `limit`.
+#[utoipa::path(get, path = "/knowledge-articles", tag = "service", responses((status = 200, body = Vec<Article>)))]
+pub async fn list_articles(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ListQuery(req): ListQuery,
+    format: ListFormat,
+) -> Result<ListResponse<Article>> {
+    let (db, actor) = (&state.db, &actor);
+    let fetch = |r: ListRequest| async move { service::list_articles(db, actor, &r).await };
+    ListResponse::of(actor, Module::Service, "knowledge-articles", req, format, fetch).await
+}
+
+/// `{"title", "category", "tags", "body"}`; the body is Markdown.
+#[utoipa::path(post, path = "/knowledge-articles", tag = "service", request_body = ArticleInput,
+    responses((status = 201, body = Article), (status = 403), (status = 422)))]
+pub async fn create_article(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<ArticleInput>,
+) -> Result<impl IntoResponse> {
+    let a = service::create_article(&state.db, &actor, input).await?;
+    Ok(Created::at(format!("/api/v1/knowledge-articles/{}", a.id), a))
+}
+
+#[utoipa::path(get, path = "/knowledge-articles/{id}", tag = "service",
+    responses((status = 200, body = Article), (status = 404)))]
+pub async fn show_article(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse> {
+    Ok(Tagged::of(service::get_article(&state.db, &actor, parse_id(&id)?).await?))
+}
+
+#[utoipa::path(patch, path = "/knowledge-articles/{id}", tag = "service", request_body = ArticlePatchInput,
+    responses((status = 200, body = Article), (status = 403), (status = 404), (status = 412), (status = 422)))]
+pub async fn update_article(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    IfMatch(version): IfMatch,
+    ApiJson(input): ApiJson<ArticlePatchInput>,
+) -> Result<impl IntoResponse> {
+    Ok(Tagged::of(service::update_article(&state.db, &actor, parse_id(&id)?, version, input).await?))
+}
+
+#[utoipa::path(delete, path = "/knowledge-articles/{id}", tag = "service",
+    responses((status = 204), (status = 403), (status = 404)))]
+pub async fn delete_article(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    service::delete_article(&state.db, &actor, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

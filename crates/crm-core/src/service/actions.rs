@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{
-    Article, ArticleInput, ArticlePatchInput, AssignInput, FeedbackInput, HandleInput, NewArticle, NewServiceRequest,
-    ServiceRequest, ServiceRequestInput, ServiceRequestPatch, ServiceRequestPatchInput, ServiceStatus, Sla, SlaInput,
-    SlaRun,
+    Article, ArticleInput, ArticleLinkInput, ArticlePatchInput, AssignInput, FeedbackInput, HandleInput, NewArticle,
+    NewServiceRequest, ServiceRequest, ServiceRequestInput, ServiceRequestPatch, ServiceRequestPatchInput,
+    ServiceStatus, Sla, SlaInput, SlaRun,
 };
 use crate::access::{Action, Actor, AuditStamp, Module, Scope};
 use crate::base_data::DictionaryKind;
@@ -249,4 +249,29 @@ pub async fn delete_article<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Res
     actor.require(Module::Service, Action::Delete)?;
     let old = store.get_article(id).await?;
     Ok(store.delete_article(&old, &AuditStamp::of(actor)).await?)
+}
+
+/// The articles linked from a visible request.
+pub async fn request_articles<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<Vec<Article>, Error> {
+    let r = get(store, actor, id).await?;
+    Ok(store.request_articles(r.id).await?)
+}
+
+/// Links an article to a request or unlinks it: by who took it, its handler or a director,
+/// until it is archived.
+pub async fn link_article<S: Store>(
+    store: &S,
+    actor: &Actor,
+    id: Uuid,
+    input: ArticleLinkInput,
+    linked: bool,
+) -> Result<(), Error> {
+    let article_id = input.article_id.ok_or_else(|| Error::invalid("article_id", "required"))?;
+    let r = current(store, actor, id, None, Action::Edit).await?;
+    let directs = directs(actor);
+    if !r.owned_by(actor.user_id, directs) && !r.handled_by(actor.user_id, directs) {
+        return Err(Error::Forbidden("service.assign".into()));
+    }
+    store.get_article(article_id).await.map_err(missing("article_id"))?;
+    Ok(store.link_article(&r, article_id, linked, &AuditStamp::of(actor)).await?)
 }

@@ -96,6 +96,13 @@ impl ArticlePatchInput {
     }
 }
 
+/// `POST /service-requests/{id}/articles`: links an article to the request.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleLinkInput {
+    pub article_id: Option<Uuid>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ mod knowledge;
 mod requests;
 mod store;
 
-pub use knowledge::{Article, ArticleInput, ArticlePatchInput, NewArticle};
+pub use knowledge::{Article, ArticleInput, ArticleLinkInput, ArticlePatchInput, NewArticle};
 pub use requests::{
     AssignInput, FeedbackInput, HandleInput, NewServiceRequest, ServiceRequest, ServiceRequestInput,
     ServiceRequestPatch, ServiceRequestPatchInput, ServiceStatus, Sla, SlaInput, SlaRun, Targets, rounded_average,

@@ -64,4 +64,14 @@ pub trait ServiceStore {
     ) -> Result<Article, StoreError>;
     async fn update_article(&self, old: &Article, new: &NewArticle, stamp: &AuditStamp) -> Result<Article, StoreError>;
     async fn delete_article(&self, old: &Article, stamp: &AuditStamp) -> Result<(), StoreError>;
+    /// The articles linked from a request, by title.
+    async fn request_articles(&self, request_id: Uuid) -> Result<Vec<Article>, StoreError>;
+    /// Links (`linked`) or unlinks an article from the request; linking twice changes nothing.
+    async fn link_article(
+        &self,
+        request: &ServiceRequest,
+        article_id: Uuid,
+        linked: bool,
+        stamp: &AuditStamp,
+    ) -> Result<(), StoreError>;
 }

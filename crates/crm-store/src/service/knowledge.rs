@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crm_core::access::{AuditStamp, Scope};
 use crm_core::customers::search::{document, query_tokens};
 use crm_core::listing::{ListRequest, Page};
-use crm_core::service::{Article, NewArticle};
+use crm_core::service::{Article, NewArticle, ServiceRequest};
 use crm_core::store::StoreError;
 
 use crate::Db;
@@ -190,5 +190,53 @@ pub async fn delete(db: &Db, old: &Article, stamp: &AuditStamp) -> Result<(), St
         return Err(StoreError::Stale);
     }
     log(&mut tx, stamp, "delete", Some(old), None).await?;
+    tx.commit().await.map_err(store_error)
+}
+
+pub async fn request_articles(db: &Db, request_id: Uuid) -> Result<Vec<Article>, StoreError> {
+    let mut sql = Sql::new("SELECT ");
+    sql.push(COLUMNS).push(" FROM ").push(FROM);
+    sql.push(" JOIN service_request_articles l ON l.article_id = a.id WHERE l.request_id = ").bind(request_id);
+    sql.push(" ORDER BY a.title, a.id");
+    let rows = sql.query().fetch_all(&db.reader).await.map_err(store_error)?;
+    rows.iter().map(from_row).collect()
+}
+
+#[derive(serde::Serialize)]
+struct Link {
+    article_id: Uuid,
+}
+
+pub async fn link(
+    db: &Db,
+    request: &ServiceRequest,
+    article_id: Uuid,
+    linked: bool,
+    stamp: &AuditStamp,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin_write().await?;
+    let sql = if linked {
+        let mut sql = Sql::new("INSERT INTO service_request_articles (request_id, article_id) VALUES (");
+        sql.bind(request.id).push(", ").bind(article_id).push(") ON CONFLICT (request_id, article_id) DO NOTHING");
+        sql
+    } else {
+        let mut sql = Sql::new("DELETE FROM service_request_articles WHERE request_id = ");
+        sql.bind(request.id).push(" AND article_id = ").bind(article_id);
+        sql
+    };
+    if sql.query().execute(&mut *tx).await.map_err(store_error)?.rows_affected() > 0 {
+        let link = Link { article_id };
+        let (action, old, new) =
+            if linked { ("link_article", None, Some(&link)) } else { ("unlink_article", Some(&link), None) };
+        let change = Change {
+            entity: "service_requests",
+            entity_id: request.id,
+            action,
+            division_id: Some(request.division_id),
+            old,
+            new,
+        };
+        audit::record(&mut tx, stamp, change).await?;
+    }
     tx.commit().await.map_err(store_error)
 }

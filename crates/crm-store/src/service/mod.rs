@@ -84,4 +84,16 @@ impl ServiceStore for Db {
     async fn delete_article(&self, old: &Article, stamp: &AuditStamp) -> Result<(), StoreError> {
         knowledge::delete(self, old, stamp).await
     }
+    async fn request_articles(&self, request_id: Uuid) -> Result<Vec<Article>, StoreError> {
+        knowledge::request_articles(self, request_id).await
+    }
+    async fn link_article(
+        &self,
+        request: &ServiceRequest,
+        article_id: Uuid,
+        linked: bool,
+        stamp: &AuditStamp,
+    ) -> Result<(), StoreError> {
+        knowledge::link(self, request, article_id, linked, stamp).await
+    }
 }

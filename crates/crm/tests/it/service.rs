@@ -585,3 +585,37 @@ async fn articles_are_checked_and_need_the_service_rights() {
     expect(w.app.post_json("/api/v1/knowledge-articles", Some(&w.admin), &body).await, StatusCode::FORBIDDEN).await;
     expect(w.app.get("/api/v1/knowledge-articles", Some(&w.admin)).await, StatusCode::FORBIDDEN).await;
 }
+
+#[tokio::test]
+async fn requests_link_articles_until_archived_in_their_own_division_only() {
+    let w = world().await;
+    let a = article(&w, "重置登录密码", "账号", &[], "点击忘记密码。").await;
+    let r = request(&w, "无法登录").await;
+    let links = format!("/api/v1/service-requests/{}/articles", id(&r));
+    let link = json!({"article_id": id(&a)});
+    assert_eq!(w.app.post_json(&links, Some(&w.manager), &link).await.status(), StatusCode::NO_CONTENT);
+    // Twice is once.
+    assert_eq!(w.app.post_json(&links, Some(&w.manager), &link).await.status(), StatusCode::NO_CONTENT);
+    let linked = w.app.get_ok(&links, &w.director).await;
+    assert_eq!(linked["items"].as_array().unwrap().len(), 1);
+    assert_eq!(linked["items"][0]["title"], "重置登录密码");
+    // Not the colleague's before it is theirs to handle; never another division's.
+    expect(w.app.post_json(&links, Some(&w.colleague), &link).await, StatusCode::NOT_FOUND).await;
+    expect(w.app.get(&links, Some(&w.north_director)).await, StatusCode::NOT_FOUND).await;
+    let p = expect(
+        w.app.post_json(&links, Some(&w.manager), &json!({"article_id": uuid::Uuid::now_v7()})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "article_id");
+    let unlink = format!("{links}/{}", id(&a));
+    assert_eq!(w.app.delete(&unlink, &w.manager).await.status(), StatusCode::NO_CONTENT);
+    assert!(w.app.get_ok(&links, &w.manager).await["items"].as_array().unwrap().is_empty());
+
+    expect(step(&w, &w.director, &r, "assign", json!({"handler_id": w.colleague_id})).await, StatusCode::OK).await;
+    assert_eq!(w.app.post_json(&links, Some(&w.colleague), &link).await.status(), StatusCode::NO_CONTENT);
+    expect(step(&w, &w.colleague, &r, "handle", json!({"handling": "已告知步骤"})).await, StatusCode::OK).await;
+    expect(step(&w, &w.manager, &r, "feedback", json!({"result": "好", "satisfaction": 5})).await, StatusCode::OK)
+        .await;
+    expect(w.app.delete(&unlink, &w.director).await, StatusCode::CONFLICT).await;
+}

@@ -13,8 +13,8 @@ use crm_core::access::Module;
 use crm_core::listing::ListRequest;
 use crm_core::service::actions as service;
 use crm_core::service::{
-    Article, ArticleInput, ArticlePatchInput, AssignInput, FeedbackInput, HandleInput, ServiceRequest,
-    ServiceRequestInput, ServiceRequestPatchInput, Sla, SlaInput,
+    Article, ArticleInput, ArticleLinkInput, ArticlePatchInput, AssignInput, FeedbackInput, HandleInput,
+    ServiceRequest, ServiceRequestInput, ServiceRequestPatchInput, Sla, SlaInput,
 };
 
 use crate::http::AppState;
@@ -32,6 +32,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(assign))
         .routes(routes!(handle))
         .routes(routes!(feedback))
+        .routes(routes!(list_request_articles, link_article))
+        .routes(routes!(unlink_article))
         .routes(routes!(list_sla))
         .routes(routes!(set_sla))
         .routes(routes!(list_articles, create_article))
@@ -145,6 +147,43 @@ pub async fn feedback(
     ApiJson(input): ApiJson<FeedbackInput>,
 ) -> Result<impl IntoResponse> {
     Ok(Tagged::of(service::feedback(&state.db, &actor, parse_id(&id)?, version, input).await?))
+}
+
+/// The knowledge base articles linked from the request.
+#[utoipa::path(get, path = "/service-requests/{id}/articles", tag = "service",
+    responses((status = 200, body = Vec<Article>), (status = 404)))]
+pub async fn list_request_articles(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse> {
+    let items = service::request_articles(&state.db, &actor, parse_id(&id)?).await?;
+    Ok(axum::Json(Items { items, next_cursor: None }))
+}
+
+/// `{"article_id"}`: by who took the request, its handler or a director, until archived.
+#[utoipa::path(post, path = "/service-requests/{id}/articles", tag = "service", request_body = ArticleLinkInput,
+    responses((status = 204), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn link_article(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ArticleLinkInput>,
+) -> Result<StatusCode> {
+    service::link_article(&state.db, &actor, parse_id(&id)?, input, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/service-requests/{id}/articles/{article_id}", tag = "service",
+    responses((status = 204), (status = 403), (status = 404), (status = 409)))]
+pub async fn unlink_article(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((id, article_id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    let input = ArticleLinkInput { article_id: Some(parse_id(&article_id)?) };
+    service::link_article(&state.db, &actor, parse_id(&id)?, input, false).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Serialize)]

@@ -46,3 +46,21 @@ field-service-resolve-by = Resolve by
 field-service-archived-at = Archived
 field-service-from = From
 field-service-to = To
+
+service-articles = Related articles
+service-no-articles = No knowledge base article linked yet.
+service-link = Link
+service-unlink = Unlink
+
+nav-knowledge = Knowledge base
+knowledge-title = Knowledge base
+knowledge-new = New article
+knowledge-record = Knowledge base article
+knowledge-tags-hint = Separate tags with commas or spaces
+knowledge-markdown-hint = The body is Markdown: **bold**, # heading, - list, [link](https://…).
+field-knowledge-title = Title
+field-knowledge-category = Category
+field-knowledge-tags = Tags
+field-knowledge-body = Body
+field-knowledge-updated-at = Updated
+field-service-article-id = Article

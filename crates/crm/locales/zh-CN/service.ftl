@@ -46,3 +46,21 @@ field-service-resolve-by = 解决时限
 field-service-archived-at = 归档时间
 field-service-from = 起始日期
 field-service-to = 截止日期
+
+service-articles = 相关知识
+service-no-articles = 尚未关联知识库文章。
+service-link = 关联
+service-unlink = 取消关联
+
+nav-knowledge = 知识库
+knowledge-title = 知识库
+knowledge-new = 新建文章
+knowledge-record = 知识库文章
+knowledge-tags-hint = 多个标签用逗号或空格分隔
+knowledge-markdown-hint = 正文使用 Markdown：**加粗**、# 标题、- 列表、[链接](https://…)。
+field-knowledge-title = 标题
+field-knowledge-category = 分类
+field-knowledge-tags = 标签
+field-knowledge-body = 正文
+field-knowledge-updated-at = 更新时间
+field-service-article-id = 知识库文章

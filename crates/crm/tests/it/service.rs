@@ -619,3 +619,48 @@ async fn requests_link_articles_until_archived_in_their_own_division_only() {
         .await;
     expect(w.app.delete(&unlink, &w.director).await, StatusCode::CONFLICT).await;
 }
+
+#[tokio::test]
+async fn knowledge_pages_search_render_markdown_safely_and_link_from_the_request_page() {
+    let w = world().await;
+    let (manager, csrf) = signed_in(&w.app, "wangwei").await;
+    let r =
+        manager.post("/knowledge-articles", &[("csrf", &csrf), ("title", ""), ("category", ""), ("body", "")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = manager
+        .post(
+            "/knowledge-articles",
+            &[
+                ("csrf", &csrf),
+                ("title", "重置登录密码"),
+                ("category", "账号"),
+                ("tags", "登录，密码"),
+                ("body", "点击**忘记密码**。<script>alert(1)</script> [看这里](javascript:alert(1))"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let article = r.url().path().to_string();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("<strong>忘记密码</strong>") && page.contains("&lt;script&gt;"), "{page}");
+    assert!(!page.contains("<script>alert") && !page.contains("javascript:"), "{page}");
+    for (path, zh_text, en_text) in
+        [("/knowledge-articles?q=密码", "重置登录密码", "Knowledge base"), ("/knowledge-articles/new", "标签", "Tags")]
+    {
+        let zh = manager.get_text(path).await;
+        assert!(zh.contains(zh_text), "{path}: {zh}");
+        let en = manager.client.get(w.app.url(path)).header("Accept-Language", "en").send().await.unwrap();
+        assert!(en.text().await.unwrap().contains(en_text), "{path}");
+    }
+    assert!(!manager.get_text("/knowledge-articles?q=退款").await.contains("重置登录密码"));
+
+    let req = request(&w, "无法登录").await;
+    let record = format!("/service-requests/{}", id(&req));
+    let article_id = article.trim_start_matches("/knowledge-articles/");
+    let r = manager.post(&format!("{record}/articles"), &[("csrf", &csrf), ("article_id", article_id)]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains(&format!(r#"href="{article}""#)), "{page}");
+    let r = manager.post(&format!("{record}/articles/unlink"), &[("csrf", &csrf), ("article_id", article_id)]).await;
+    assert!(!r.text().await.unwrap().contains(&format!(r#"href="{article}""#)));
+}

@@ -72,6 +72,7 @@ const NAV: &[(&str, &str, Module)] = &[
     ("/contracts", "nav-contracts", Module::Sales),
     ("/payments", "nav-payments", Module::Sales),
     ("/service-requests", "nav-service", Module::Service),
+    ("/knowledge-articles", "nav-knowledge", Module::Service),
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
     ("/pipeline-stages", "nav-pipeline-stages", Module::Dictionary),

@@ -1,7 +1,8 @@
 //! Service request pages (客户服务, SVC-1..3): the list with its views (mine, the unassigned
 //! queue, overdue, archived) and filters, the form, and the record with exactly the workflow
-//! steps the user may take in its state.
+//! steps the user may take in its state and its linked articles; the knowledge base.
 
+mod knowledge;
 mod requests;
 
 use axum::Router;
@@ -17,4 +18,9 @@ pub fn routes() -> Router<AppState> {
         .route("/service-requests/{id}/assign", post(requests::assign))
         .route("/service-requests/{id}/handle", post(requests::handle))
         .route("/service-requests/{id}/feedback", post(requests::feedback))
+        .route("/service-requests/{id}/articles", post(requests::link_article))
+        .route("/service-requests/{id}/articles/unlink", post(requests::unlink_article))
+        .route("/knowledge-articles", get(knowledge::list).post(knowledge::create))
+        .route("/knowledge-articles/new", get(knowledge::new))
+        .route("/knowledge-articles/{id}", get(knowledge::show))
 }

@@ -12,7 +12,10 @@ use crm_core::base_data::DictionaryKind;
 use crm_core::customers::actions as customers;
 use crm_core::listing::ListRequest;
 use crm_core::service::actions as service;
-use crm_core::service::{AssignInput, FeedbackInput, HandleInput, ServiceRequest, ServiceRequestInput, ServiceStatus};
+use crm_core::service::{
+    Article, ArticleLinkInput, AssignInput, FeedbackInput, HandleInput, ServiceRequest, ServiceRequestInput,
+    ServiceStatus,
+};
 
 use crate::http::AppState;
 use crate::http::error::AppError;
@@ -171,7 +174,19 @@ struct ShowPage {
     can_assign: bool,
     can_handle: bool,
     can_feedback: bool,
+    articles: Vec<Article>,
+    /// Articles to link, when the user may link them.
+    article_choices: Vec<Choice>,
 }
+
+impl ShowPage {
+    fn articles_path(&self) -> String {
+        format!("/service-requests/{}/articles", self.r.id)
+    }
+}
+
+/// How many articles the link form offers, by title; the knowledge base page searches them all.
+const ARTICLE_CHOICES: u32 = 200;
 
 async fn render_show(
     state: &AppState,
@@ -188,6 +203,16 @@ async fn render_show(
         actor.can(Module::Service, Action::Assign),
     );
     let can_assign = allowed.contains(&"assign");
+    let directs = actor.can(Module::Service, Action::Assign);
+    let can_link = r.status != ServiceStatus::Archived
+        && actor.can(Module::Service, Action::Edit)
+        && (r.owned_by(actor.user_id, directs) || r.handled_by(actor.user_id, directs));
+    let article_choices = if can_link {
+        let page = service::list_articles(&state.db, actor, &ListRequest::first("title", ARTICLE_CHOICES)).await?;
+        page.items.into_iter().map(|a| Choice::new(a.id.to_string(), a.title)).collect()
+    } else {
+        Vec::new()
+    };
     let handlers = if can_assign { of_division(&colleagues(state, actor).await?, r.division_id) } else { Vec::new() };
     let page = ShowPage {
         l: Layout::new(web, "service-record").with_fields("service"),
@@ -200,6 +225,8 @@ async fn render_show(
         can_assign,
         can_handle: allowed.contains(&"handle"),
         can_feedback: allowed.contains(&"feedback"),
+        articles: service::request_articles(&state.db, actor, r.id).await?,
+        article_choices,
         r,
     };
     layout::render(status, &page)
@@ -264,4 +291,44 @@ pub async fn feedback(
         Err(e) => Err(Error::Invalid(vec![e])),
     };
     after_step(&state, &web, id, &form, result).await
+}
+
+/// Links (or unlinks) an article from the request page.
+async fn linking(
+    state: &AppState,
+    web: &WebUser,
+    id: &str,
+    form: &FormData,
+    linked: bool,
+) -> Result<Response, AppError> {
+    let id = parse_id(id)?;
+    let result = match form.id("article_id") {
+        Ok(article_id) => {
+            service::link_article(&state.db, &web.actor, id, ArticleLinkInput { article_id }, linked).await
+        }
+        Err(e) => Err(Error::Invalid(vec![e])),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/service-requests/{id}#articles"), "saved")),
+        Err(e) => {
+            let refused = FormState::from_form(form).refused(web.lang, e)?;
+            render_show(state, web, id, refused, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+pub async fn link_article(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { user: web, form }: Posted,
+) -> Result<Response, AppError> {
+    linking(&state, &web, &id, &form, true).await
+}
+
+pub async fn unlink_article(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { user: web, form }: Posted,
+) -> Result<Response, AppError> {
+    linking(&state, &web, &id, &form, false).await
 }

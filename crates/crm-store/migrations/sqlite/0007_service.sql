@@ -69,28 +69,36 @@ CREATE INDEX knowledge_articles_title_idx ON knowledge_articles (title, id);
 CREATE INDEX knowledge_articles_category_idx ON knowledge_articles (category, created_at, id);
 
 -- Search documents of articles, with the tokens of crm_core::customers::search as
--- customer_search holds those of customers and contacts, and their own FTS5 index as each
--- kind has since 0004. Rewritten by the store in the transaction that changes the article.
+-- customer_search holds those of customers and contacts: one of kind 'article' (title,
+-- category, tags and body) and one of kind 'article_title' (the title alone, which ranks
+-- first), each kind with its own FTS5 index as each kind has since 0004. Rewritten by the
+-- store in the transaction that changes the article.
 CREATE TABLE knowledge_search (
     doc_id INTEGER PRIMARY KEY,
     entity TEXT NOT NULL,
     entity_id TEXT NOT NULL REFERENCES knowledge_articles (id) ON DELETE CASCADE,
     tokens TEXT NOT NULL
 );
-CREATE UNIQUE INDEX knowledge_search_entity_id_key ON knowledge_search (entity_id);
+CREATE UNIQUE INDEX knowledge_search_entity_id_key ON knowledge_search (entity_id, entity);
 CREATE VIRTUAL TABLE article_search_fts USING fts5 (
     tokens, content = 'knowledge_search', content_rowid = 'doc_id', tokenize = 'ascii'
 );
-CREATE TRIGGER knowledge_search_insert AFTER INSERT ON knowledge_search BEGIN
+CREATE VIRTUAL TABLE article_title_search_fts USING fts5 (
+    tokens, content = 'knowledge_search', content_rowid = 'doc_id', tokenize = 'ascii'
+);
+CREATE TRIGGER article_search_insert AFTER INSERT ON knowledge_search WHEN new.entity = 'article' BEGIN
     INSERT INTO article_search_fts (rowid, tokens) VALUES (new.doc_id, new.tokens);
 END;
-CREATE TRIGGER knowledge_search_delete AFTER DELETE ON knowledge_search BEGIN
+CREATE TRIGGER article_title_search_insert AFTER INSERT ON knowledge_search WHEN new.entity = 'article_title' BEGIN
+    INSERT INTO article_title_search_fts (rowid, tokens) VALUES (new.doc_id, new.tokens);
+END;
+CREATE TRIGGER article_search_delete AFTER DELETE ON knowledge_search WHEN old.entity = 'article' BEGIN
     INSERT INTO article_search_fts (article_search_fts, rowid, tokens) VALUES ('delete', old.doc_id, old.tokens);
 END;
-CREATE TRIGGER knowledge_search_update AFTER UPDATE ON knowledge_search BEGIN
-    INSERT INTO article_search_fts (article_search_fts, rowid, tokens) VALUES ('delete', old.doc_id, old.tokens);
-    INSERT INTO article_search_fts (rowid, tokens) VALUES (new.doc_id, new.tokens);
+CREATE TRIGGER article_title_search_delete AFTER DELETE ON knowledge_search WHEN old.entity = 'article_title' BEGIN
+    INSERT INTO article_title_search_fts (article_title_search_fts, rowid, tokens) VALUES ('delete', old.doc_id, old.tokens);
 END;
+-- The store deletes and inserts documents rather than updating them.
 
 -- Articles linked from a request (the answer given, or to read before handling it).
 CREATE TABLE service_request_articles (

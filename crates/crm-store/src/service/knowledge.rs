@@ -14,13 +14,15 @@ use crm_core::store::StoreError;
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::customers::customer;
-use crate::dialect::push_tokens_match;
-use crate::listing::{Kind, ListSpec, find, like_pattern, list as list_rows};
+use crate::dialect::{push_documents_first, push_documents_match};
+use crate::listing::{Kind, ListSpec, find, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
 const ENTITY: &str = "knowledge_articles";
-/// The kind of the articles' search documents, as `customer` and `contact` are theirs.
+/// The kinds of the articles' search documents, as `customer` and `contact` are theirs: the
+/// whole article, and its title alone.
 const KIND: &str = "article";
+const TITLE_KIND: &str = "article_title";
 
 const COLUMNS: &str = "a.id, a.title, a.category, a.tags, a.body, a.created_by, \
     COALESCE(cr.display_name, cr.username) AS creator_name, a.created_at, a.updated_at, a.version";
@@ -81,29 +83,35 @@ pub async fn list(db: &Db, req: &ListRequest) -> Result<Page<Article>, StoreErro
     if q.is_empty() {
         return list_rows(&db.reader, &LIST, &Scope::everything(), &extra, &rest).await?.try_map(|r| from_row(&r));
     }
-    // A search: one ranked page. Every word is an index lookup of the article documents.
+    // A search: one ranked page, articles with the words in their title first, each part
+    // newest first. Both walk the index of their kind of document and stop at the limit,
+    // however common the words.
     let tokens: Vec<String> = query_tokens(q).into_iter().collect();
     if tokens.is_empty() {
         return Ok(Page { items: Vec::new(), next_cursor: None, total: None });
     }
-    let mut sql = Sql::new("SELECT ");
-    sql.push(COLUMNS)
-        .push(" FROM ")
-        .push(FROM)
-        .push(" WHERE a.id IN (SELECT s.entity_id FROM knowledge_search s WHERE 1 = 1");
-    push_tokens_match(db.backend, &mut sql, "s", Some(KIND), &tokens);
-    sql.push(")");
     if let Some(category) = rest.filter("category") {
         extra.push(" AND a.category = ").bind(category.to_string());
     }
     if let Some((name, _)) = rest.filters.iter().find(|(name, _)| name != "category") {
         return Err(StoreError::Invalid(crm_core::FieldError::new(name.clone(), "unknown_filter")));
     }
-    sql.append(&extra);
-    sql.push(" ORDER BY CASE WHEN LOWER(a.title) LIKE ").bind(like_pattern(q)).push(" ESCAPE '\\' THEN 0 ELSE 1 END");
-    sql.push(", a.created_at DESC, a.id DESC LIMIT ").bind(i64::from(req.limit));
-    let rows = sql.query().fetch_all(&db.reader).await.map_err(store_error)?;
-    Ok(Page { items: rows.iter().map(from_row).collect::<Result<_, _>>()?, next_cursor: None, total: None })
+    let mut items: Vec<Article> = Vec::new();
+    for kind in [TITLE_KIND, KIND] {
+        let mut sql = Sql::new("SELECT ");
+        sql.push(COLUMNS).push(" FROM ");
+        let order = push_documents_first(db.backend, &mut sql, kind);
+        sql.push(FROM).push(" WHERE a.id = s.entity_id");
+        push_documents_match(db.backend, &mut sql, kind, &tokens);
+        sql.append(&extra).push(" ORDER BY ").push(order).push(" LIMIT ").bind(i64::from(req.limit));
+        for row in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
+            let a = from_row(&row)?;
+            if items.len() < req.limit as usize && !items.iter().any(|i| i.id == a.id) {
+                items.push(a);
+            }
+        }
+    }
+    Ok(Page { items, next_cursor: None, total: None })
 }
 
 async fn get_in(conn: &mut AnyConnection, id: Uuid) -> Result<Article, StoreError> {
@@ -114,16 +122,19 @@ pub async fn get(db: &Db, id: Uuid) -> Result<Article, StoreError> {
     get_in(&mut *db.reader.acquire().await.map_err(store_error)?, id).await
 }
 
-/// Rewrites the article's search document: title, category, tags and body.
+/// Rewrites the article's search documents: the whole article, and the title alone.
 async fn index(conn: &mut AnyConnection, id: Uuid, a: &NewArticle) -> Result<(), StoreError> {
     let mut sql = Sql::new("DELETE FROM knowledge_search WHERE entity_id = ");
     sql.bind(id);
     sql.query().execute(&mut *conn).await.map_err(store_error)?;
     let mut texts = vec![Some(a.title.as_str()), Some(a.category.as_str()), Some(a.body.as_str())];
     texts.extend(a.tags.iter().map(|t| Some(t.as_str())));
-    let mut sql = Sql::new("INSERT INTO knowledge_search (entity, entity_id, tokens) VALUES (");
-    sql.bind(KIND).push(", ").bind(id).push(", ").bind(document(&texts, &[])).push(")");
-    sql.query().execute(&mut *conn).await.map(|_| ()).map_err(store_error)
+    for (kind, tokens) in [(KIND, document(&texts, &[])), (TITLE_KIND, document(&[Some(a.title.as_str())], &[]))] {
+        let mut sql = Sql::new("INSERT INTO knowledge_search (entity, entity_id, tokens) VALUES (");
+        sql.bind(kind).push(", ").bind(id).push(", ").bind(tokens).push(")");
+        sql.query().execute(&mut *conn).await.map_err(store_error)?;
+    }
+    Ok(())
 }
 
 async fn log(

@@ -55,6 +55,7 @@ service-unlink = Unlink
 nav-knowledge = Knowledge base
 knowledge-title = Knowledge base
 knowledge-new = New article
+knowledge-edit = Edit article
 knowledge-record = Knowledge base article
 knowledge-tags-hint = Separate tags with commas or spaces
 knowledge-markdown-hint = The body is Markdown: **bold**, # heading, - list, [link](https://…).

@@ -55,6 +55,7 @@ service-unlink = 取消关联
 nav-knowledge = 知识库
 knowledge-title = 知识库
 knowledge-new = 新建文章
+knowledge-edit = 编辑文章
 knowledge-record = 知识库文章
 knowledge-tags-hint = 多个标签用逗号或空格分隔
 knowledge-markdown-hint = 正文使用 Markdown：**加粗**、# 标题、- 列表、[链接](https://…)。

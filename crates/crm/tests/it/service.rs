@@ -663,4 +663,24 @@ async fn knowledge_pages_search_render_markdown_safely_and_link_from_the_request
     assert!(page.contains(&format!(r#"href="{article}""#)), "{page}");
     let r = manager.post(&format!("{record}/articles/unlink"), &[("csrf", &csrf), ("article_id", article_id)]).await;
     assert!(!r.text().await.unwrap().contains(&format!(r#"href="{article}""#)));
+
+    // Edited through its form (a stale form is refused), then deleted by a director.
+    let form = manager.get_text(&format!("{article}/edit")).await;
+    assert!(form.contains("登录, 密码") || form.contains("密码, 登录"), "{form}");
+    let edit = [
+        ("csrf", csrf.as_str()),
+        ("version", "1"),
+        ("title", "找回密码"),
+        ("category", "账号"),
+        ("tags", ""),
+        ("body", "步骤"),
+    ];
+    let r = manager.post(&article, &edit).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("找回密码"));
+    assert_ne!(manager.post(&article, &edit).await.status(), StatusCode::OK);
+    let (director, dcsrf) = signed_in(&w.app, "dongfang").await;
+    let r = director.post(&format!("{article}/delete"), &[("csrf", &dcsrf)]).await;
+    assert_eq!(r.url().path(), "/knowledge-articles");
+    assert_eq!(director.get(&article).await.status(), StatusCode::NOT_FOUND);
 }

@@ -8,13 +8,13 @@ use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
 
 use crm_core::access::{Action, Module};
 use crm_core::service::actions as service;
-use crm_core::service::{Article, ArticleInput};
+use crm_core::service::{Article, ArticleInput, ArticlePatchInput};
 
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::extract::parse_id;
 use crate::http::web::forms::{FormData, FormState, Posted};
-use crate::http::web::layout::{self, Layout, Pager, list_request, see_other};
+use crate::http::web::layout::{self, Layout, Pager, deleted, list_request, see_other};
 use crate::http::web::session::WebUser;
 
 /// Markdown as HTML. Raw HTML in the text is shown as text, and links and images only
@@ -77,10 +77,66 @@ pub async fn list(
 struct FormPage {
     l: Layout,
     form: FormState,
+    /// The article being edited; none for a new one.
+    article: Option<Article>,
+}
+
+impl FormPage {
+    fn new(web: &WebUser, form: FormState, article: Option<Article>) -> Self {
+        let title = if article.is_some() { "knowledge-edit" } else { "knowledge-new" };
+        Self { l: Layout::new(web, title).with_fields("knowledge"), form, article }
+    }
+
+    fn action(&self) -> String {
+        self.article.as_ref().map_or_else(|| "/knowledge-articles".into(), |a| format!("/knowledge-articles/{}", a.id))
+    }
 }
 
 pub async fn new(web: WebUser) -> Result<Response, AppError> {
-    layout::ok(&FormPage { l: Layout::new(&web, "knowledge-new").with_fields("knowledge"), form: FormState::default() })
+    layout::ok(&FormPage::new(&web, FormState::default(), None))
+}
+
+pub async fn edit(State(state): State<AppState>, web: WebUser, Path(id): Path<String>) -> Result<Response, AppError> {
+    let a = service::get_article(&state.db, &web.actor, parse_id(&id)?).await?;
+    let form = FormState::new(vec![
+        ("title".into(), a.title.clone()),
+        ("category".into(), a.category.clone()),
+        ("tags".into(), a.tags.join(", ")),
+        ("body".into(), a.body.clone()),
+        ("version".into(), a.version.to_string()),
+    ]);
+    layout::ok(&FormPage::new(&web, form, Some(a)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { user: web, form }: Posted,
+) -> Result<Response, AppError> {
+    let a = service::get_article(&state.db, &web.actor, parse_id(&id)?).await?;
+    let input = ArticlePatchInput {
+        title: Some(form.get("title").to_string()),
+        category: Some(form.get("category").to_string()),
+        tags: Some(tags(form.get("tags"))),
+        body: Some(form.get("body").to_string()),
+    };
+    match service::update_article(&state.db, &web.actor, a.id, form.version(), input).await {
+        Ok(saved) => Ok(see_other(&format!("/knowledge-articles/{}", saved.id), "saved")),
+        Err(e) => {
+            let refused = FormState::from_form(&form).refused(web.lang, e)?;
+            layout::invalid(&FormPage::new(&web, refused, Some(a)))
+        }
+    }
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { user: web, .. }: Posted,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let result = service::delete_article(&state.db, &web.actor, id).await;
+    deleted(result, "/knowledge-articles", &format!("/knowledge-articles/{id}"))
 }
 
 /// Tags are typed separated by commas (either width) or spaces.
@@ -97,10 +153,7 @@ pub async fn create(State(state): State<AppState>, Posted { user: web, form }: P
     };
     match service::create_article(&state.db, &web.actor, input).await {
         Ok(a) => Ok(see_other(&format!("/knowledge-articles/{}", a.id), "created")),
-        Err(e) => {
-            let form = FormState::from_form(&form).refused(web.lang, e)?;
-            layout::invalid(&FormPage { l: Layout::new(&web, "knowledge-new").with_fields("knowledge"), form })
-        }
+        Err(e) => layout::invalid(&FormPage::new(&web, FormState::from_form(&form).refused(web.lang, e)?, None)),
     }
 }
 
@@ -110,6 +163,14 @@ struct ShowPage {
     l: Layout,
     a: Article,
     body_html: String,
+    can_edit: bool,
+    can_delete: bool,
+}
+
+impl ShowPage {
+    fn record_path(&self) -> String {
+        format!("/knowledge-articles/{}", self.a.id)
+    }
 }
 
 pub async fn show(State(state): State<AppState>, web: WebUser, Path(id): Path<String>) -> Result<Response, AppError> {
@@ -117,6 +178,8 @@ pub async fn show(State(state): State<AppState>, web: WebUser, Path(id): Path<St
     layout::ok(&ShowPage {
         l: Layout::new(&web, "knowledge-record").with_fields("knowledge"),
         body_html: render_markdown(&a.body),
+        can_edit: web.actor.can(Module::Service, Action::Edit),
+        can_delete: web.actor.can(Module::Service, Action::Delete),
         a,
     })
 }

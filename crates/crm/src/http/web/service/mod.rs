@@ -22,5 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/service-requests/{id}/articles/unlink", post(requests::unlink_article))
         .route("/knowledge-articles", get(knowledge::list).post(knowledge::create))
         .route("/knowledge-articles/new", get(knowledge::new))
-        .route("/knowledge-articles/{id}", get(knowledge::show))
+        .route("/knowledge-articles/{id}", get(knowledge::show).post(knowledge::update))
+        .route("/knowledge-articles/{id}/edit", get(knowledge::edit))
+        .route("/knowledge-articles/{id}/delete", post(knowledge::delete))
 }

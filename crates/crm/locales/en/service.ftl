@@ -65,3 +65,10 @@ field-knowledge-tags = Tags
 field-knowledge-body = Body
 field-knowledge-updated-at = Updated
 field-service-article-id = Article
+
+nav-service-sla = Service levels
+sla-title = Service levels
+sla-intro = Per service type, the minutes to respond (assign a handler) and to resolve (archive); they apply to requests taken from now on.
+sla-default = Default
+field-sla-response-minutes = Respond within (minutes)
+field-sla-resolution-minutes = Resolve within (minutes)

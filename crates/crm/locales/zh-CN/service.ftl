@@ -65,3 +65,10 @@ field-knowledge-tags = 标签
 field-knowledge-body = 正文
 field-knowledge-updated-at = 更新时间
 field-service-article-id = 知识库文章
+
+nav-service-sla = 服务时限
+sla-title = 服务时限
+sla-intro = 每种服务类型的响应时限（分配处理人）和解决时限（归档），以分钟计；对此后新建的服务请求生效。
+sla-default = 默认
+field-sla-response-minutes = 响应时限（分钟）
+field-sla-resolution-minutes = 解决时限（分钟）

@@ -684,3 +684,26 @@ async fn knowledge_pages_search_render_markdown_safely_and_link_from_the_request
     assert_eq!(r.url().path(), "/knowledge-articles");
     assert_eq!(director.get(&article).await.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn administrators_set_the_service_levels_on_their_page() {
+    let w = world().await;
+    let (admin, csrf) = signed_in(&w.app, "root").await;
+    let page = admin.get_text("/service-sla").await;
+    assert!(page.contains("投诉") && page.contains("响应时限") && page.contains(r#"value="240""#), "{page}");
+    let path = format!("/service-sla/{}", w.complaint);
+    let r = admin.post(&path, &[("csrf", &csrf), ("response_minutes", "60"), ("resolution_minutes", "30")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = admin.post(&path, &[("csrf", &csrf), ("response_minutes", "30"), ("resolution_minutes", "120")]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sla = w.app.get_ok("/api/v1/service-sla", &w.manager).await;
+    let complaint = sla["items"].as_array().unwrap().iter().find(|s| s["type_id"] == w.complaint.as_str()).unwrap();
+    assert_eq!(
+        (complaint["response_minutes"].as_i64(), complaint["resolution_minutes"].as_i64()),
+        (Some(30), Some(120))
+    );
+    // A manager reads them without a way to change them.
+    let (manager, _) = signed_in(&w.app, "wangwei").await;
+    let page = manager.get_text("/service-sla").await;
+    assert!(page.contains("disabled") && !page.contains(r#"<button type="submit">"#), "{page}");
+}

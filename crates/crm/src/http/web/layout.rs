@@ -76,6 +76,7 @@ const NAV: &[(&str, &str, Module)] = &[
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
     ("/pipeline-stages", "nav-pipeline-stages", Module::Dictionary),
+    ("/service-sla", "nav-service-sla", Module::Dictionary),
     ("/products", "nav-products", Module::Products),
     ("/inventory", "nav-inventory", Module::Inventory),
     ("/users", "nav-users", Module::Users),

@@ -1,9 +1,11 @@
 //! Service request pages (客户服务, SVC-1..3): the list with its views (mine, the unassigned
 //! queue, overdue, archived) and filters, the form, and the record with exactly the workflow
-//! steps the user may take in its state and its linked articles; the knowledge base.
+//! steps the user may take in its state and its linked articles; the service level targets;
+//! the knowledge base.
 
 mod knowledge;
 mod requests;
+mod sla;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -20,6 +22,8 @@ pub fn routes() -> Router<AppState> {
         .route("/service-requests/{id}/feedback", post(requests::feedback))
         .route("/service-requests/{id}/articles", post(requests::link_article))
         .route("/service-requests/{id}/articles/unlink", post(requests::unlink_article))
+        .route("/service-sla", get(sla::list))
+        .route("/service-sla/{type_id}", post(sla::update))
         .route("/knowledge-articles", get(knowledge::list).post(knowledge::create))
         .route("/knowledge-articles/new", get(knowledge::new))
         .route("/knowledge-articles/{id}", get(knowledge::show).post(knowledge::update))

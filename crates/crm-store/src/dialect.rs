@@ -29,7 +29,8 @@ pub fn begin_write(backend: Backend) -> &'static str {
     }
 }
 
-/// The FTS5 index of one kind of search document (`customer` or `contact`) on SQLite.
+/// The FTS5 index of one kind of search document (`customer`, `contact`, `article`,
+/// `article_title`) on SQLite.
 fn fts_table(entity: &str) -> &'static str {
     match entity {
         "contact" => "contact_search_fts",
@@ -45,9 +46,8 @@ fn documents_table(entity: &str) -> &'static str {
 }
 
 /// ` AND …`: the search document `alias` (a row of `customer_search` or `knowledge_search`)
-/// holds every token; with
-/// `entity`, only documents of that kind (a fixed code). SQLite asks the FTS5 index of each
-/// kind for the documents; PostgreSQL its GIN index on the token array.
+/// holds every token; with `entity`, only documents of that kind (a fixed code). SQLite asks
+/// the FTS5 index of each kind for the documents; PostgreSQL its GIN index on the token array.
 pub fn push_tokens_match(
     backend: Backend,
     sql: &mut Sql,

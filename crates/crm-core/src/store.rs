@@ -6,6 +6,7 @@ use crate::base_data::BaseDataStore;
 use crate::customers::CustomerStore;
 use crate::jobs::JobStore;
 use crate::sales::SalesStore;
+use crate::service::ServiceStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -26,12 +27,13 @@ pub enum StoreError {
 
 /// Everything the actions need from storage.
 pub trait Store:
-    AccessStore + BaseDataStore + CustomerStore + SalesStore + JobStore + Clone + Send + Sync + 'static
+    AccessStore + BaseDataStore + CustomerStore + SalesStore + ServiceStore + JobStore + Clone + Send + Sync + 'static
 {
 }
 
-impl<T: AccessStore + BaseDataStore + CustomerStore + SalesStore + JobStore + Clone + Send + Sync + 'static> Store
-    for T
+impl<
+    T: AccessStore + BaseDataStore + CustomerStore + SalesStore + ServiceStore + JobStore + Clone + Send + Sync + 'static,
+> Store for T
 {
 }
 
@@ -68,4 +70,6 @@ versioned!(
     crate::sales::Quote,
     crate::sales::Contract,
     crate::sales::Payment,
+    crate::service::ServiceRequest,
+    crate::service::Article,
 );

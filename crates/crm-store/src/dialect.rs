@@ -29,14 +29,25 @@ pub fn begin_write(backend: Backend) -> &'static str {
     }
 }
 
-/// The FTS5 index of one kind of search document (`customer` or `contact`) on SQLite.
+/// The FTS5 index of one kind of search document (`customer`, `contact`, `article`,
+/// `article_title`) on SQLite.
 fn fts_table(entity: &str) -> &'static str {
-    if entity == "contact" { "contact_search_fts" } else { "customer_search_fts" }
+    match entity {
+        "contact" => "contact_search_fts",
+        "article" => "article_search_fts",
+        "article_title" => "article_title_search_fts",
+        _ => "customer_search_fts",
+    }
 }
 
-/// ` AND …`: the search document `alias` (a row of `customer_search`) holds every token; with
-/// `entity`, only documents of that kind (a fixed code). SQLite asks the FTS5 index of each
-/// kind for the documents; PostgreSQL its GIN index on the token array.
+/// The table of the search documents of a kind: the knowledge base keeps its own.
+fn documents_table(entity: &str) -> &'static str {
+    if entity.starts_with("article") { "knowledge_search" } else { "customer_search" }
+}
+
+/// ` AND …`: the search document `alias` (a row of `customer_search` or `knowledge_search`)
+/// holds every token; with `entity`, only documents of that kind (a fixed code). SQLite asks
+/// the FTS5 index of each kind for the documents; PostgreSQL its GIN index on the token array.
 pub fn push_tokens_match(
     backend: Backend,
     sql: &mut Sql,
@@ -79,11 +90,16 @@ pub fn push_tokens_match(
 pub fn push_documents_first(backend: Backend, sql: &mut Sql, entity: &'static str) -> &'static str {
     match backend {
         Backend::Sqlite => {
-            sql.push(fts_table(entity)).push(" CROSS JOIN customer_search s CROSS JOIN ");
-            if entity == "contact" { "contact_search_fts.rowid DESC" } else { "customer_search_fts.rowid DESC" }
+            sql.push(fts_table(entity)).push(" CROSS JOIN ").push(documents_table(entity)).push(" s CROSS JOIN ");
+            match entity {
+                "contact" => "contact_search_fts.rowid DESC",
+                "article" => "article_search_fts.rowid DESC",
+                "article_title" => "article_title_search_fts.rowid DESC",
+                _ => "customer_search_fts.rowid DESC",
+            }
         }
         Backend::Postgres => {
-            sql.push("customer_search s CROSS JOIN ");
+            sql.push(documents_table(entity)).push(" s CROSS JOIN ");
             "s.doc_id + 0 DESC"
         }
     }

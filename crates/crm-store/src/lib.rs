@@ -12,6 +12,7 @@ mod jobs;
 mod listing;
 mod sales;
 mod seed;
+mod service;
 mod sql;
 
 pub use database::{Backend, ConnectError, Db, DbOptions};

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use crm_core::jobs::JobStore;
 use crm_core::sales::contracts::actions as contracts;
 use crm_core::sales::opportunities::actions as opportunities;
+use crm_core::service::actions as service;
 use crm_store::Db;
 
 use crate::config::SalesConfig;
@@ -24,16 +25,19 @@ pub enum Job {
     StaleOpportunities,
     /// Flags contracts that end soon and expires those past their end (SAL-8).
     ContractReminders,
+    /// Flags service requests that missed their response or resolution target (SVC-3).
+    SlaCheck,
 }
 
 impl Job {
-    pub const ALL: [Job; 3] = [Job::Housekeeping, Job::StaleOpportunities, Job::ContractReminders];
+    pub const ALL: [Job; 4] = [Job::Housekeeping, Job::StaleOpportunities, Job::ContractReminders, Job::SlaCheck];
 
     pub fn name(self) -> &'static str {
         match self {
             Job::Housekeeping => "housekeeping",
             Job::StaleOpportunities => "stale-opportunities",
             Job::ContractReminders => "contract-reminders",
+            Job::SlaCheck => "sla-check",
         }
     }
 
@@ -42,6 +46,7 @@ impl Job {
             Job::Housekeeping => chrono::Duration::hours(1),
             Job::StaleOpportunities => chrono::Duration::days(1),
             Job::ContractReminders => chrono::Duration::hours(1),
+            Job::SlaCheck => chrono::Duration::minutes(5),
         }
     }
 
@@ -63,6 +68,10 @@ impl Job {
             Job::ContractReminders => {
                 let run = contracts::run_contract_reminders(db).await?;
                 Ok(format!("flagged {} contracts as expiring, marked {} as expired", run.flagged, run.expired))
+            }
+            Job::SlaCheck => {
+                let run = service::check_sla(db, Utc::now()).await?;
+                Ok(format!("flagged {} overdue service requests", run.flagged))
             }
         }
     }

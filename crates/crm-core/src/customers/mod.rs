@@ -53,7 +53,7 @@ pub use customer::{
     Assignment, AssignmentInput, BulkAction, BulkInput, BulkResult, CompanySize, Customer, CustomerExportRow,
     CustomerInput, CustomerPatch, CustomerPatchInput, CustomerStatus, Duplicate, DuplicateProbe, LifecycleStage,
     MergeInput, NewCustomer, NewSavedFilter, Overview, PhoneLookup, Ref, SavedFilter, SavedFilterInput, SearchResults,
-    Section, Share, ShareInput,
+    Section, Share, ShareInput, parse_tag,
 };
 pub use interactions::{
     Attachment, AttachmentContent, Interaction, InteractionInput, InteractionPatch, InteractionPatchInput,

@@ -78,6 +78,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(api::base_data::routes())
         .merge(api::customers::routes())
         .merge(api::sales::routes())
+        .merge(api::service::routes())
         .split_for_parts()
 }
 

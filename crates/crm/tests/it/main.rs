@@ -17,5 +17,6 @@ mod instances;
 mod jobs;
 mod opportunities;
 mod schema;
+mod service;
 mod web;
 mod web_customers;

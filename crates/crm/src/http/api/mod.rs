@@ -4,3 +4,4 @@ pub mod access;
 pub mod base_data;
 pub mod customers;
 pub mod sales;
+pub mod service;

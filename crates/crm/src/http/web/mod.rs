@@ -10,6 +10,7 @@ mod forms;
 mod home;
 mod layout;
 mod sales;
+mod service;
 mod session;
 
 use askama::Template;
@@ -130,6 +131,7 @@ pub fn routes() -> Router<AppState> {
         .route("/inventory/{id}/delete", post(inventory::delete))
         .route("/assets/{name}", get(assets::serve))
         .merge(sales::routes())
+        .merge(service::routes())
         .fallback(|| async { AppError::Domain(Error::NotFound) })
 }
 

@@ -741,7 +741,13 @@ mod pages {
         }
         let (browser, _) = signed_in(&w, "dongfang").await;
         let page = english(&browser, &w, &format!("/customers/{}", w.customer)).await;
-        for link in ["/opportunities?customer_id=", "/quotes?customer_id=", "/contracts?customer_id="] {
+        for link in [
+            "/opportunities?customer_id=",
+            "/quotes?customer_id=",
+            "/contracts?customer_id=",
+            "/service-requests?customer_id=",
+            "/service-requests/new?customer_id=",
+        ] {
             assert!(page.contains(&format!("{link}{}", w.customer)), "{link}");
         }
         let quotes = english(&browser, &w, &format!("/quotes?customer_id={}", w.customer)).await;

@@ -111,6 +111,8 @@ struct ShowPage {
     can_merge: bool,
     can_order: bool,
     can_see_sales: bool,
+    can_see_service: bool,
+    can_request_service: bool,
 }
 
 impl ShowPage {
@@ -224,6 +226,8 @@ async fn render_show(
         can_merge: can_edit && actor.can(Module::Customers, Action::Delete),
         can_order: actor.can(Module::Sales, Action::Create),
         can_see_sales: actor.can(Module::Sales, Action::View),
+        can_see_service: actor.can(Module::Service, Action::View),
+        can_request_service: actor.can(Module::Service, Action::Create),
         c,
     };
     layout::render(status, &page)

@@ -99,7 +99,21 @@ pub fn router(state: AppState) -> Router {
             let path = req.extensions().get::<MatchedPath>().map_or(req.uri().path(), |p| p.as_str());
             tracing::info_span!("request", method = %req.method(), path = %path)
         }))
+        .layer(middleware::from_fn(run_to_completion))
         .with_state(state)
+}
+
+/// Runs each request in a task of its own, which a client that goes away cannot cancel. A
+/// handler dropped half-way through a write transaction leaves sqlx to roll it back later, and
+/// until then SQLite's single writer refused every other write (`InvalidSavePointStatement`).
+async fn run_to_completion(req: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::error!(error = %e, "request task failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// Sets the request's language and kind for error rendering, and counts it for `/metrics`.

@@ -3,6 +3,7 @@
 nav-service = Service
 service-title = Service requests
 service-new = New service request
+service-edit = Edit service request
 service-record = Service request
 service-views = Views
 service-view-all = All

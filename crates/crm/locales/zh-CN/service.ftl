@@ -3,6 +3,7 @@
 nav-service = 客户服务
 service-title = 服务请求
 service-new = 新建服务请求
+service-edit = 编辑服务请求
 service-record = 服务请求
 service-views = 视图
 service-view-all = 全部

@@ -400,6 +400,58 @@ async fn the_pages_speak_chinese_and_english_and_fit_a_phone() {
 }
 
 #[tokio::test]
+async fn who_took_a_request_edits_it_in_the_page_and_a_director_deletes_it_there() {
+    let w = world().await;
+    let r = request(&w, "打印机卡纸").await;
+    let record = format!("/service-requests/{}", id(&r));
+    let (manager, csrf) = signed_in(&w.app, "wangwei").await;
+    let page = manager.get_text(&record).await;
+    assert!(page.contains(&format!(r#"href="{record}/edit""#)), "{page}");
+    assert!(!page.contains(&format!(r#"action="{record}/delete""#)), "managers may not delete");
+    let form = manager.get_text(&format!("{record}/edit")).await;
+    assert!(form.contains("打印机卡纸") && form.contains(r#"name="version" value="1""#), "{form}");
+
+    // A stale version is refused and changes nothing; a blank summary names the field.
+    let stale = [
+        ("csrf", csrf.as_str()),
+        ("type_id", w.question.as_str()),
+        ("summary", "改"),
+        ("request", "x"),
+        ("version", "7"),
+    ];
+    assert_ne!(manager.post(&record, &stale).await.status(), StatusCode::OK);
+    let blank = [
+        ("csrf", csrf.as_str()),
+        ("type_id", w.question.as_str()),
+        ("summary", ""),
+        ("request", "x"),
+        ("version", "1"),
+    ];
+    let r = manager.post(&record, &blank).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("必填"));
+    let ok = [
+        ("csrf", csrf.as_str()),
+        ("type_id", w.question.as_str()),
+        ("summary", "打印机卡纸（二楼）"),
+        ("request", "二楼打印机每天卡纸"),
+        ("version", "1"),
+    ];
+    assert_eq!(manager.post(&record, &ok).await.status(), StatusCode::OK);
+    let saved = w.app.get_ok(&format!("/api/v1{record}"), &w.manager).await;
+    assert_eq!(
+        (saved["summary"].as_str(), saved["type_id"].as_str()),
+        (Some("打印机卡纸（二楼）"), Some(w.question.as_str()))
+    );
+
+    let (director, dcsrf) = signed_in(&w.app, "dongfang").await;
+    assert!(director.get_text(&record).await.contains(&format!(r#"action="{record}/delete""#)));
+    let r = director.post(&format!("{record}/delete"), &[("csrf", dcsrf.as_str())]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(w.app.get(&format!("/api/v1{record}"), Some(&w.manager)).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn a_request_goes_from_the_form_round_the_loop_offering_only_the_allowed_steps() {
     let w = world().await;
     let (manager, csrf) = signed_in(&w.app, "wangwei").await;

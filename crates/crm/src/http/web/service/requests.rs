@@ -14,7 +14,7 @@ use crm_core::listing::ListRequest;
 use crm_core::service::actions as service;
 use crm_core::service::{
     Article, ArticleLinkInput, AssignInput, FeedbackInput, HandleInput, ServiceRequest, ServiceRequestInput,
-    ServiceStatus,
+    ServiceRequestPatchInput, ServiceStatus,
 };
 
 use crate::http::AppState;
@@ -22,7 +22,7 @@ use crate::http::error::AppError;
 use crate::http::extract::parse_id;
 use crate::http::web::customers::{code_choices, colleagues, entries, entry_choices, of_division};
 use crate::http::web::forms::{FormData, FormState, Posted};
-use crate::http::web::layout::{self, Choice, Layout, Pager, list_request, see_other};
+use crate::http::web::layout::{self, Choice, Layout, Pager, deleted, list_request, see_other};
 use crate::http::web::session::WebUser;
 
 /// The views of the list: each a preset filter.
@@ -114,20 +114,34 @@ const CUSTOMER_CHOICES: u32 = 500;
 struct FormPage {
     l: Layout,
     form: FormState,
+    /// Customers to choose from for a new request; an edited request keeps its customer.
     customers: Vec<Choice>,
     types: Vec<Choice>,
+    /// The request being edited; none for a new one.
+    editing: Option<Uuid>,
 }
 
 impl FormPage {
-    async fn new(state: &AppState, web: &WebUser, form: FormState) -> Result<Self, AppError> {
-        let req = ListRequest::first("name", CUSTOMER_CHOICES);
-        let page = customers::list_customers(&state.db, &web.actor, &req).await?;
+    async fn new(state: &AppState, web: &WebUser, form: FormState, editing: Option<Uuid>) -> Result<Self, AppError> {
+        let customers = if editing.is_some() {
+            Vec::new()
+        } else {
+            let req = ListRequest::first("name", CUSTOMER_CHOICES);
+            let page = customers::list_customers(&state.db, &web.actor, &req).await?;
+            page.items.into_iter().map(|c| Choice::new(c.id.to_string(), c.name)).collect()
+        };
+        let title = if editing.is_some() { "service-edit" } else { "service-new" };
         Ok(Self {
-            l: Layout::new(web, "service-new").with_fields("service"),
-            customers: page.items.into_iter().map(|c| Choice::new(c.id.to_string(), c.name)).collect(),
+            l: Layout::new(web, title).with_fields("service"),
+            customers,
             types: entry_choices(entries(state, &web.actor, DictionaryKind::ServiceType).await?),
             form,
+            editing,
         })
+    }
+
+    fn action(&self) -> String {
+        self.editing.map_or_else(|| "/service-requests".into(), |id| format!("/service-requests/{id}"))
     }
 }
 
@@ -137,7 +151,54 @@ pub async fn new(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let form = FormState::new(vec![("customer_id".into(), FormData(query).get("customer_id").to_string())]);
-    layout::ok(&FormPage::new(&state, &web, form).await?)
+    layout::ok(&FormPage::new(&state, &web, form, None).await?)
+}
+
+pub async fn edit(State(state): State<AppState>, web: WebUser, Path(id): Path<String>) -> Result<Response, AppError> {
+    let r = service::get(&state.db, &web.actor, parse_id(&id)?).await?;
+    let form = FormState::new(vec![
+        ("type_id".into(), r.type_id.to_string()),
+        ("summary".into(), r.summary.clone()),
+        ("request".into(), r.request.clone()),
+        ("version".into(), r.version.to_string()),
+    ]);
+    layout::ok(&FormPage::new(&state, &web, form, Some(r.id)).await?)
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { user: web, form }: Posted,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let result = match form.id("type_id") {
+        Ok(type_id) => {
+            let input = ServiceRequestPatchInput {
+                type_id,
+                summary: Some(form.get("summary").to_string()),
+                request: Some(form.get("request").to_string()),
+            };
+            service::update(&state.db, &web.actor, id, form.version(), input).await
+        }
+        Err(e) => Err(Error::Invalid(vec![e])),
+    };
+    match result {
+        Ok(r) => Ok(see_other(&format!("/service-requests/{}", r.id), "saved")),
+        Err(e) => {
+            let refused = FormState::from_form(&form).refused(web.lang, e)?;
+            layout::invalid(&FormPage::new(&state, &web, refused, Some(id)).await?)
+        }
+    }
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { user: web, .. }: Posted,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let result = service::delete(&state.db, &web.actor, id).await;
+    deleted(result, "/service-requests", &format!("/service-requests/{id}"))
 }
 
 pub async fn create(State(state): State<AppState>, Posted { user: web, form }: Posted) -> Result<Response, AppError> {
@@ -157,7 +218,7 @@ pub async fn create(State(state): State<AppState>, Posted { user: web, form }: P
         Ok(r) => Ok(see_other(&format!("/service-requests/{}", r.id), "created")),
         Err(e) => {
             let refused = FormState::from_form(&form).refused(web.lang, e)?;
-            layout::invalid(&FormPage::new(&state, &web, refused).await?)
+            layout::invalid(&FormPage::new(&state, &web, refused, None).await?)
         }
     }
 }
@@ -174,12 +235,18 @@ struct ShowPage {
     can_assign: bool,
     can_handle: bool,
     can_feedback: bool,
+    can_edit: bool,
+    can_delete: bool,
     articles: Vec<Article>,
     /// Articles to link, when the user may link them.
     article_choices: Vec<Choice>,
 }
 
 impl ShowPage {
+    fn record_path(&self) -> String {
+        format!("/service-requests/{}", self.r.id)
+    }
+
     fn articles_path(&self) -> String {
         format!("/service-requests/{}/articles", self.r.id)
     }
@@ -225,6 +292,10 @@ async fn render_show(
         can_assign,
         can_handle: allowed.contains(&"handle"),
         can_feedback: allowed.contains(&"feedback"),
+        can_edit: r.status != ServiceStatus::Archived
+            && actor.can(Module::Service, Action::Edit)
+            && r.owned_by(actor.user_id, directs),
+        can_delete: actor.can(Module::Service, Action::Delete),
         articles: service::request_articles(&state.db, actor, r.id).await?,
         article_choices,
         r,

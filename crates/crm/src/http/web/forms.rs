@@ -40,6 +40,17 @@ impl FormData {
         self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
     }
 
+    /// The rows of a table of inputs (lines of an order or a quote): the `fields` of each row,
+    /// trimmed, in order; a row left blank is no row at all.
+    pub fn rows<const N: usize>(&self, fields: [&str; N]) -> Vec<[String; N]> {
+        let columns = fields.map(|f| self.each(f));
+        let count = columns.iter().map(Vec::len).max().unwrap_or_default();
+        (0..count)
+            .map(|row| columns.each_ref().map(|c| c.get(row).map_or("", |v| v.trim()).to_string()))
+            .filter(|cells| cells.iter().any(|c| !c.is_empty()))
+            .collect()
+    }
+
     /// A record chosen in a select: blank is none; anything but an id is a field error.
     pub fn id(&self, name: &str) -> Result<Option<uuid::Uuid>, FieldError> {
         match self.get(name).trim() {
@@ -253,6 +264,17 @@ impl FormState {
             other => return Err(other.into()),
         }
         Ok(self)
+    }
+}
+
+/// The product of line `index` of a table of inputs: blank is none; anything but an id is an
+/// error on that line, collected in `errors`.
+pub fn line_product(index: usize, text: &str, errors: &mut Vec<FieldError>) -> Option<uuid::Uuid> {
+    match text {
+        "" => None,
+        id => uuid::Uuid::parse_str(id)
+            .map_err(|_| errors.push(FieldError::new(format!("lines[{index}].product_id"), "invalid_id")))
+            .ok(),
     }
 }
 

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::Utc;
 
+use crm_core::Error;
 use crm_core::access::{Action, Module};
 use crm_core::base_data::DEFAULT_CURRENCY;
 use crm_core::base_data::actions as base_data;
@@ -15,13 +16,12 @@ use crm_core::customers::{Customer, Order, OrderInput, OrderLineInput, OrderPatc
 use crm_core::listing::{ListParams, ListRequest, MAX_LIMIT};
 use crm_core::money::format_units;
 use crm_core::patch::Patch;
-use crm_core::{Error, FieldError};
 
 use super::code_choices;
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::extract::parse_id;
-use crate::http::web::forms::{FormData, FormState, Posted};
+use crate::http::web::forms::{FormData, FormState, Posted, line_product};
 use crate::http::web::layout::{self, Choice, Layout, deleted, see_other, time_zone};
 use crate::http::web::session::WebUser;
 
@@ -135,21 +135,17 @@ pub(crate) async fn products(state: &AppState, web: &WebUser) -> Result<Vec<Prod
     }
 }
 
-/// The lines as typed: the columns of each row belong together, and a row left blank is
-/// no line at all.
+/// The lines as typed; a blank row is no line.
 fn typed_lines(form: &FormData) -> Vec<LineRow> {
-    let columns = [form.each("product_id"), form.each("description"), form.each("quantity"), form.each("unit_price")];
-    let rows = columns.iter().map(Vec::len).max().unwrap_or_default();
-    let cell = |column: usize, row: usize| columns[column].get(row).map_or("", |v| v.trim()).to_string();
-    (0..rows)
-        .map(|row| LineRow {
-            product_id: cell(0, row),
-            description: cell(1, row),
-            quantity: cell(2, row),
-            unit_price: cell(3, row),
+    form.rows(["product_id", "description", "quantity", "unit_price"])
+        .into_iter()
+        .map(|[product_id, description, quantity, unit_price]| LineRow {
+            product_id,
+            description,
+            quantity,
+            unit_price,
             amount: None,
         })
-        .filter(|line| line != &LineRow::default())
         .collect()
 }
 
@@ -159,12 +155,7 @@ fn line_inputs(lines: &[LineRow]) -> Result<Vec<OrderLineInput>, Error> {
         .iter()
         .enumerate()
         .map(|(i, line)| {
-            let product_id = match line.product_id.as_str() {
-                "" => None,
-                id => uuid::Uuid::parse_str(id)
-                    .map_err(|_| errors.push(FieldError::new(format!("lines[{i}].product_id"), "invalid_id")))
-                    .ok(),
-            };
+            let product_id = line_product(i, &line.product_id, &mut errors);
             OrderLineInput {
                 product_id,
                 description: Some(line.description.clone()),

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::Utc;
 
+use crm_core::Error;
 use crm_core::access::{Action, Module};
 use crm_core::base_data::DEFAULT_CURRENCY;
 use crm_core::customers::Customer;
@@ -20,14 +21,13 @@ use crm_core::sales::contracts::{
     FromQuoteInput, PriceLineInput, Quote, QuoteInput, QuotePatchInput, QuoteRevision, QuoteStatus, QuoteStep,
     check_editable,
 };
-use crm_core::{Error, FieldError};
 
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::extract::parse_id;
 use crate::http::web::customers::code_choices;
 use crate::http::web::customers::orders::{ProductChoice, products};
-use crate::http::web::forms::{FormData, FormState, Posted};
+use crate::http::web::forms::{FormData, FormState, Posted, line_product};
 use crate::http::web::layout::{self, Choice, Layout, Pager, list_request, see_other, time_zone};
 use crate::http::web::session::WebUser;
 
@@ -90,24 +90,19 @@ impl LineRow {
     }
 }
 
-const LINE_FIELDS: [&str; 6] = ["product_id", "description", "quantity", "unit_price", "discount", "tax_rate"];
-
-/// The lines as typed: the columns of each row belong together, and a blank row is no line.
+/// The lines as typed; a blank row is no line.
 fn typed_lines(form: &FormData) -> Vec<LineRow> {
-    let columns: Vec<Vec<&str>> = LINE_FIELDS.iter().map(|f| form.each(f)).collect();
-    let rows = columns.iter().map(Vec::len).max().unwrap_or_default();
-    let cell = |column: usize, row: usize| columns[column].get(row).map_or("", |v| v.trim()).to_string();
-    (0..rows)
-        .map(|row| LineRow {
-            product_id: cell(0, row),
-            description: cell(1, row),
-            quantity: cell(2, row),
-            unit_price: cell(3, row),
-            discount: cell(4, row),
-            tax_rate: cell(5, row),
+    form.rows(["product_id", "description", "quantity", "unit_price", "discount", "tax_rate"])
+        .into_iter()
+        .map(|[product_id, description, quantity, unit_price, discount, tax_rate]| LineRow {
+            product_id,
+            description,
+            quantity,
+            unit_price,
+            discount,
+            tax_rate,
             total: None,
         })
-        .filter(|line| line != &LineRow::default())
         .collect()
 }
 
@@ -117,12 +112,7 @@ fn line_inputs(lines: &[LineRow]) -> Result<Vec<PriceLineInput>, Error> {
         .iter()
         .enumerate()
         .map(|(i, line)| {
-            let product_id = match line.product_id.as_str() {
-                "" => None,
-                id => uuid::Uuid::parse_str(id)
-                    .map_err(|_| errors.push(FieldError::new(format!("lines[{i}].product_id"), "invalid_id")))
-                    .ok(),
-            };
+            let product_id = line_product(i, &line.product_id, &mut errors);
             PriceLineInput {
                 product_id,
                 description: Some(line.description.clone()),

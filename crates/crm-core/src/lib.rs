@@ -7,6 +7,8 @@ pub mod base_data;
 // `code_enum!` of the customers module names the sales module's states too.
 #[macro_use]
 pub mod customers;
+// After `customers`, whose `code_enum!` it uses.
+pub mod churn;
 pub mod error;
 pub mod jobs;
 pub mod listing;

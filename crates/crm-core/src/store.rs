@@ -3,6 +3,7 @@
 
 use crate::access::AccessStore;
 use crate::base_data::BaseDataStore;
+use crate::churn::ChurnStore;
 use crate::customers::CustomerStore;
 use crate::jobs::JobStore;
 use crate::sales::SalesStore;
@@ -27,12 +28,32 @@ pub enum StoreError {
 
 /// Everything the actions need from storage.
 pub trait Store:
-    AccessStore + BaseDataStore + CustomerStore + SalesStore + ServiceStore + JobStore + Clone + Send + Sync + 'static
+    AccessStore
+    + BaseDataStore
+    + CustomerStore
+    + SalesStore
+    + ServiceStore
+    + ChurnStore
+    + JobStore
+    + Clone
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<
-    T: AccessStore + BaseDataStore + CustomerStore + SalesStore + ServiceStore + JobStore + Clone + Send + Sync + 'static,
+    T: AccessStore
+        + BaseDataStore
+        + CustomerStore
+        + SalesStore
+        + ServiceStore
+        + ChurnStore
+        + JobStore
+        + Clone
+        + Send
+        + Sync
+        + 'static,
 > Store for T
 {
 }
@@ -72,4 +93,5 @@ versioned!(
     crate::sales::Payment,
     crate::service::ServiceRequest,
     crate::service::Article,
+    crate::churn::ChurnWarning,
 );

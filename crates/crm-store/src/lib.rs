@@ -5,6 +5,7 @@
 mod access;
 mod audit;
 mod base_data;
+mod churn;
 mod customers;
 mod database;
 mod dialect;

@@ -20,6 +20,7 @@ pub struct Config {
     pub access: AccessConfig,
     pub jobs: JobsConfig,
     pub sales: SalesConfig,
+    pub churn: ChurnConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -45,6 +46,13 @@ pub struct SalesConfig {
     pub stale_after_days: i64,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChurnConfig {
+    /// Months without an order after which an active customer is warned (CHN-1).
+    pub inactive_after_months: u32,
+}
+
 /// The database URL may hold a password: it is never printed whole.
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -56,6 +64,7 @@ impl fmt::Debug for Config {
             .field("access", &self.access)
             .field("jobs", &self.jobs)
             .field("sales", &self.sales)
+            .field("churn", &self.churn)
             .finish()
     }
 }
@@ -143,6 +152,9 @@ impl Config {
         }
         if self.sales.stale_after_days <= 0 {
             return Err(invalid("sales.stale_after_days", "must be at least 1"));
+        }
+        if self.churn.inactive_after_months == 0 {
+            return Err(invalid("churn.inactive_after_months", "must be at least 1"));
         }
         if self.jobs.poll_seconds == 0 {
             return Err(invalid("jobs.poll_seconds", "must be at least 1"));

@@ -6,13 +6,14 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::watch;
 
+use crm_core::churn::actions as churn;
 use crm_core::jobs::JobStore;
 use crm_core::sales::contracts::actions as contracts;
 use crm_core::sales::opportunities::actions as opportunities;
 use crm_core::service::actions as service;
 use crm_store::Db;
 
-use crate::config::SalesConfig;
+use crate::config::Config;
 
 /// How long a claimed job may run before another process may take it over.
 const LEASE: chrono::Duration = chrono::Duration::minutes(10);
@@ -21,16 +22,19 @@ const LEASE: chrono::Duration = chrono::Duration::minutes(10);
 pub enum Job {
     /// Deletes expired sessions and old failed sign-ins.
     Housekeeping,
-    /// Flags open opportunities without activity for `sales.stale_after_days` (SAL-5).
+    /// Flags open opportunities without activity for `config.sales.stale_after_days` (SAL-5).
     StaleOpportunities,
     /// Flags contracts that end soon and expires those past their end (SAL-8).
     ContractReminders,
     /// Flags service requests that missed their response or resolution target (SVC-3).
     SlaCheck,
+    /// Warns active customers without an order for `churn.inactive_after_months` (CHN-1).
+    ChurnDetection,
 }
 
 impl Job {
-    pub const ALL: [Job; 4] = [Job::Housekeeping, Job::StaleOpportunities, Job::ContractReminders, Job::SlaCheck];
+    pub const ALL: [Job; 5] =
+        [Job::Housekeeping, Job::StaleOpportunities, Job::ContractReminders, Job::SlaCheck, Job::ChurnDetection];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +42,7 @@ impl Job {
             Job::StaleOpportunities => "stale-opportunities",
             Job::ContractReminders => "contract-reminders",
             Job::SlaCheck => "sla-check",
+            Job::ChurnDetection => "churn-detection",
         }
     }
 
@@ -47,6 +52,7 @@ impl Job {
             Job::StaleOpportunities => chrono::Duration::days(1),
             Job::ContractReminders => chrono::Duration::hours(1),
             Job::SlaCheck => chrono::Duration::minutes(5),
+            Job::ChurnDetection => chrono::Duration::days(1),
         }
     }
 
@@ -55,14 +61,14 @@ impl Job {
     }
 
     /// Runs the job once; the text says what it did.
-    async fn execute(self, db: &Db, sales: &SalesConfig) -> Result<String, crm_core::Error> {
+    async fn execute(self, db: &Db, config: &Config) -> Result<String, crm_core::Error> {
         match self {
             Job::Housekeeping => {
                 let removed = db.purge_expired(Utc::now() - chrono::Duration::days(1)).await?;
                 Ok(format!("removed {removed} expired sessions and failed sign-ins"))
             }
             Job::StaleOpportunities => {
-                let run = opportunities::flag_stale(db, Utc::now(), sales.stale_after_days).await?;
+                let run = opportunities::flag_stale(db, Utc::now(), config.sales.stale_after_days).await?;
                 Ok(format!("flagged {} stale opportunities, {} active again", run.flagged, run.cleared))
             }
             Job::ContractReminders => {
@@ -72,6 +78,10 @@ impl Job {
             Job::SlaCheck => {
                 let run = service::check_sla(db, Utc::now()).await?;
                 Ok(format!("flagged {} overdue service requests", run.flagged))
+            }
+            Job::ChurnDetection => {
+                let run = churn::detect(db, config.churn.inactive_after_months).await?;
+                Ok(format!("warned {} customers without recent orders", run.warned))
             }
         }
     }
@@ -102,7 +112,7 @@ pub enum RunError {
 }
 
 /// Runs one job now (`crm jobs run NAME`), unless another process is running it.
-pub async fn run_now(db: &Db, sales: &SalesConfig, name: &str) -> Result<String, RunError> {
+pub async fn run_now(db: &Db, config: &Config, name: &str) -> Result<String, RunError> {
     let job = Job::by_name(name).ok_or_else(|| RunError::Unknown(name.to_string()))?;
     let failed = |source| RunError::Failed { name: name.to_string(), source };
     register_all(db).await.map_err(failed)?;
@@ -111,7 +121,7 @@ pub async fn run_now(db: &Db, sales: &SalesConfig, name: &str) -> Result<String,
     if !db.claim_job(name, &owner, now, now + LEASE).await.map_err(|e| failed(e.into()))? {
         return Err(RunError::Busy(name.to_string()));
     }
-    let outcome = job.execute(db, sales).await;
+    let outcome = job.execute(db, config).await;
     let error = outcome.as_ref().err().map(|e| format!("{e}"));
     let next = Utc::now() + job.interval();
     db.finish_job(name, &owner, Utc::now(), next, error.as_deref()).await.map_err(|e| failed(e.into()))?;
@@ -119,7 +129,7 @@ pub async fn run_now(db: &Db, sales: &SalesConfig, name: &str) -> Result<String,
 }
 
 /// Claims and runs due jobs until `stop` turns true.
-pub async fn run_forever(db: Db, sales: SalesConfig, poll: Duration, mut stop: watch::Receiver<bool>) {
+pub async fn run_forever(db: Db, config: std::sync::Arc<Config>, poll: Duration, mut stop: watch::Receiver<bool>) {
     if let Err(e) = register_all(&db).await {
         tracing::error!(error = %e, "cannot register jobs; the job runner is not started");
         return;
@@ -135,7 +145,7 @@ pub async fn run_forever(db: Db, sales: SalesConfig, poll: Duration, mut stop: w
                         db.finish_job(&record.name, &owner, now, now + LEASE, Some("unknown to this version")).await;
                     continue;
                 };
-                let outcome = job.execute(&db, &sales).await;
+                let outcome = job.execute(&db, &config).await;
                 let error = match &outcome {
                     Ok(summary) => {
                         tracing::info!(job = job.name(), %summary, "job done");

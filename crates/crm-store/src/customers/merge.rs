@@ -17,7 +17,7 @@ use crate::sql::{Sql, store_error};
 
 /// Every table whose rows belong to a customer through a column: merging repoints them.
 /// A module that adds such a table adds one line here.
-const MOVED: [(&str, &str); 11] = [
+const MOVED: [(&str, &str); 12] = [
     ("contacts", "customer_id"),
     ("interactions", "customer_id"),
     ("attachments", "customer_id"),
@@ -29,6 +29,7 @@ const MOVED: [(&str, &str); 11] = [
     ("quotes", "customer_id"),
     ("contracts", "customer_id"),
     ("service_requests", "customer_id"),
+    ("churn_warnings", "customer_id"),
 ];
 
 /// Tables keyed by customer and something else (a tag, a user): rows the survivor already
@@ -48,6 +49,7 @@ pub async fn merge(db: &Db, scope: &Scope, into: Uuid, from: Uuid, stamp: &Audit
     sql.query().execute(&mut *tx).await.map_err(store_error)?;
     // The merged customer's own search document and phones go with it; its contacts' move.
     index::forget(&mut tx, from).await?;
+    crate::churn::before_merge(&mut tx, into, from, stamp).await?;
 
     let mut moved = BTreeMap::new();
     for (table, column) in MOVED {

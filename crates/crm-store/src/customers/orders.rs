@@ -162,6 +162,9 @@ pub async fn create(db: &Db, new: &NewOrder, today: NaiveDate, stamp: &AuditStam
     sql.query().execute(&mut *tx).await.map_err(store_error)?;
     set_lines(&mut tx, id, &lines).await?;
     refresh_last_order_date(&mut tx, new.customer_id).await?;
+    if new.status != OrderStatus::Cancelled {
+        crate::churn::reactivate(&mut tx, new.customer_id, stamp).await?;
+    }
     let order = get_in(&mut tx, &Scope::everything(), id).await?;
     log(&mut tx, stamp, "create", None, Some(&order)).await?;
     tx.commit().await.map_err(store_error)?;

@@ -6,6 +6,7 @@
 mod access;
 mod api_conventions;
 mod base_data;
+mod churn;
 mod cli;
 mod contracts;
 mod customers;

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod base_data;
+pub mod churn;
 pub mod customers;
 pub mod sales;
 pub mod service;

@@ -5,6 +5,7 @@ mod access;
 mod account;
 mod assets;
 mod base_data;
+mod churn;
 mod customers;
 mod forms;
 mod home;
@@ -132,6 +133,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{name}", get(assets::serve))
         .merge(sales::routes())
         .merge(service::routes())
+        .merge(churn::routes())
         .fallback(|| async { AppError::Domain(Error::NotFound) })
 }
 

@@ -9,7 +9,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crm_core::Error;
-use crm_core::access::{Action, Module};
+use crm_core::access::{Action, Actor, Module};
+use crm_core::churn::ChurnWarning;
+use crm_core::churn::actions as churn;
 use crm_core::customers::actions::{self as customers, AttachTo};
 use crm_core::customers::{
     Assignment, AssignmentInput, Attachment, Contact, Customer, Interaction, MergeInput, Order, OrgNode, Share,
@@ -113,6 +115,8 @@ struct ShowPage {
     can_see_sales: bool,
     can_see_service: bool,
     can_request_service: bool,
+    /// The customer's open churn warning, for a user who may see it.
+    churn: Option<ChurnWarning>,
 }
 
 impl ShowPage {
@@ -228,9 +232,21 @@ async fn render_show(
         can_see_sales: actor.can(Module::Sales, Action::View),
         can_see_service: actor.can(Module::Service, Action::View),
         can_request_service: actor.can(Module::Service, Action::Create),
+        churn: open_warning(db, actor, id).await?,
         c,
     };
     layout::render(status, &page)
+}
+
+async fn open_warning(db: &crm_store::Db, actor: &Actor, id: uuid::Uuid) -> Result<Option<ChurnWarning>, AppError> {
+    if !actor.can(Module::Churn, Action::View) {
+        return Ok(None);
+    }
+    let req = ListRequest {
+        filters: vec![("customer_id".into(), id.to_string()), ("closed".into(), "false".into())],
+        ..ListRequest::first("created_at", 1)
+    };
+    Ok(churn::list(db, actor, &req).await?.items.pop())
 }
 
 fn split<T>(page: Page<T>) -> (Vec<T>, Option<String>) {

@@ -13,6 +13,26 @@ use crate::http::AppState;
 use crate::http::error::{AppError, request_lang};
 use crate::i18n::Lang;
 
+/// After a workflow step on a record (assign, handle, confirm, …): on to the record's page at
+/// `path` with the flash `flash`, or the page again, drawn by `render`, with the step's
+/// messages beside its fields.
+pub async fn after_step<T, Fut>(
+    lang: Lang,
+    path: &str,
+    flash: &str,
+    form: &FormData,
+    result: Result<T, Error>,
+    render: impl FnOnce(FormState, StatusCode) -> Fut,
+) -> Result<Response, AppError>
+where
+    Fut: std::future::Future<Output = Result<Response, AppError>>,
+{
+    match result {
+        Ok(_) => Ok(super::layout::see_other(path, flash)),
+        Err(e) => render(FormState::from_form(form).refused(lang, e)?, StatusCode::UNPROCESSABLE_ENTITY).await,
+    }
+}
+
 /// The fields of an `application/x-www-form-urlencoded` body, in order. Kept as pairs
 /// rather than a struct so that checkbox groups (repeated names) and unexpected input
 /// never fail to parse.

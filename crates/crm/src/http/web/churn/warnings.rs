@@ -18,8 +18,8 @@ use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::extract::parse_id;
 use crate::http::web::customers::{code_choices, entries, entry_choices};
-use crate::http::web::forms::{FormData, FormState, Posted};
-use crate::http::web::layout::{self, Choice, Layout, Pager, list_request, see_other};
+use crate::http::web::forms::{self, FormData, FormState, Posted};
+use crate::http::web::layout::{self, Choice, Layout, Pager, list_request};
 use crate::http::web::session::WebUser;
 
 /// The views of the list, each a preset filter: the open warnings (the default), the lost
@@ -125,22 +125,6 @@ pub async fn show(State(state): State<AppState>, web: WebUser, Path(id): Path<St
     render_show(&state, &web, parse_id(&id)?, form, StatusCode::OK).await
 }
 
-/// After a step: the warning again, or the warning with the step's messages.
-async fn after_step(
-    state: &AppState,
-    web: &WebUser,
-    id: Uuid,
-    form: &FormData,
-    result: Result<ChurnWarning, Error>,
-) -> Result<Response, AppError> {
-    match result {
-        Ok(_) => Ok(see_other(&format!("/churn-warnings/{id}"), "saved")),
-        Err(e) => {
-            let refused = FormState::from_form(form).refused(web.lang, e)?;
-            render_show(state, web, id, refused, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-    }
-}
 
 pub async fn add_measure(
     State(state): State<AppState>,
@@ -150,7 +134,8 @@ pub async fn add_measure(
     let id = parse_id(&id)?;
     let input = MeasureInput { date: form.get("date").to_string(), text: form.get("text").to_string() };
     let result = churn::add_measure(&state.db, &web.actor, id, form.version(), input).await;
-    after_step(&state, &web, id, &form, result).await
+    let render = |refused, status| render_show(&state, &web, id, refused, status);
+    forms::after_step(web.lang, &format!("/churn-warnings/{id}"), "saved", &form, result, render).await
 }
 
 pub async fn confirm(
@@ -163,5 +148,6 @@ pub async fn confirm(
         Ok(reason_id) => churn::confirm(&state.db, &web.actor, id, form.version(), ConfirmInput { reason_id }).await,
         Err(e) => Err(Error::Invalid(vec![e])),
     };
-    after_step(&state, &web, id, &form, result).await
+    let render = |refused, status| render_show(&state, &web, id, refused, status);
+    forms::after_step(web.lang, &format!("/churn-warnings/{id}"), "saved", &form, result, render).await
 }

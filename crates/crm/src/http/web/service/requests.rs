@@ -21,7 +21,7 @@ use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::extract::parse_id;
 use crate::http::web::customers::{code_choices, colleagues, entries, entry_choices, of_division};
-use crate::http::web::forms::{FormData, FormState, Posted};
+use crate::http::web::forms::{self, FormData, FormState, Posted};
 use crate::http::web::layout::{self, Choice, Layout, Pager, deleted, list_request, see_other};
 use crate::http::web::session::WebUser;
 
@@ -315,13 +315,8 @@ async fn after_step(
     form: &FormData,
     result: Result<ServiceRequest, Error>,
 ) -> Result<Response, AppError> {
-    match result {
-        Ok(_) => Ok(see_other(&format!("/service-requests/{id}"), "saved")),
-        Err(e) => {
-            let refused = FormState::from_form(form).refused(web.lang, e)?;
-            render_show(state, web, id, refused, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-    }
+    let render = |refused, status| render_show(state, web, id, refused, status);
+    forms::after_step(web.lang, &format!("/service-requests/{id}"), "saved", form, result, render).await
 }
 
 pub async fn assign(

@@ -22,7 +22,7 @@ use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::extract::parse_id;
 use crate::http::web::customers::{code_choices, colleagues, of_division};
-use crate::http::web::forms::{FormData, FormState, Posted};
+use crate::http::web::forms::{self, FormData, FormState, Posted};
 use crate::http::web::layout::{self, Choice, Layout, Pager, deleted, list_request, see_other};
 use crate::http::web::session::WebUser;
 
@@ -297,13 +297,8 @@ async fn after_step(
     result: Result<Opportunity, Error>,
     flash: &str,
 ) -> Result<Response, AppError> {
-    match result {
-        Ok(_) => Ok(see_other(&format!("/opportunities/{id}"), flash)),
-        Err(e) => {
-            let refused = FormState::from_form(form).refused(web.lang, e)?;
-            render_show(state, web, id, refused, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-    }
+    let render = |refused, status| render_show(state, web, id, refused, status);
+    forms::after_step(web.lang, &format!("/opportunities/{id}"), flash, form, result, render).await
 }
 
 pub async fn assign(

@@ -17,8 +17,8 @@ pub trait ChurnStore {
     async fn list_churn_warnings(&self, scope: &Scope, req: &ListRequest) -> Result<Page<ChurnWarning>, StoreError>;
     async fn get_churn_warning(&self, scope: &Scope, id: Uuid) -> Result<ChurnWarning, StoreError>;
     /// Warns every active customer whose last order is before `last_order_before` and that has
-    /// no open warning, in one statement; processes running it together warn each customer
-    /// once. Returns how many were warned.
+    /// no open warning, with set-based statements over chunks of customers; processes running
+    /// it together warn each customer once. Returns how many were warned.
     async fn detect_churn(&self, last_order_before: NaiveDate, stamp: &AuditStamp) -> Result<u64, StoreError>;
     /// Adds the measure and puts the warning, still at `old`'s version, in `delaying`.
     async fn add_churn_measure(

@@ -21,8 +21,9 @@ CREATE TABLE churn_warnings (
 -- At most one open warning per customer, whatever number of processes run the detection:
 -- their INSERT … SELECT … ON CONFLICT DO NOTHING skips the customers warned meanwhile.
 CREATE UNIQUE INDEX churn_warnings_open_customer_key ON churn_warnings (customer_id) WHERE closed_at IS NULL;
--- A customer's warnings, open or closed (the customer page, merges).
-CREATE INDEX churn_warnings_customer_idx ON churn_warnings (customer_id, created_at);
+-- A customer's warnings, open or closed (the customer page, merges, reactivation); with
+-- closed_at, the detection's check for an open warning reads the index alone.
+CREATE INDEX churn_warnings_customer_idx ON churn_warnings (customer_id, closed_at);
 -- List sorts with their keyset tie-breaker; the lists by status.
 CREATE INDEX churn_warnings_created_at_idx ON churn_warnings (created_at, id);
 CREATE INDEX churn_warnings_status_idx ON churn_warnings (status, created_at, id);
@@ -37,5 +38,6 @@ CREATE TABLE churn_measures (
 );
 CREATE INDEX churn_measures_warning_idx ON churn_measures (warning_id, created_at);
 
--- The detection reads the active customers by last order date, down from the threshold.
-CREATE INDEX customers_status_last_order_date_idx ON customers (status, last_order_date);
+-- The detection walks the active customers by last order date (and id, its chunks' keyset)
+-- up to the threshold, from the index alone.
+CREATE INDEX customers_status_last_order_date_idx ON customers (status, last_order_date, id);

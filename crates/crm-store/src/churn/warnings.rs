@@ -166,43 +166,99 @@ async fn log(
     audit::record(conn, stamp, change).await
 }
 
-/// The time and version part (`xxxxxxxx-xxxx`) of a fresh UUIDv7. Rows written by one
-/// statement take it followed by the rest of their customer's id (`-7xxx-yxxx-xxxxxxxxxxxx`,
-/// random bits): ids generated in SQL, unique per statement and customer, and ordered in time
-/// like the ids the application makes.
-fn id_head() -> String {
-    Uuid::now_v7().to_string()[..13].to_string()
+/// The time part (`xxxxxxxx-xxxx`) of a fresh UUIDv7, other than `previous`. The rows one
+/// statement writes take it followed by the rest of their customer's id (`-7xxx-yxxx-…`,
+/// random bits): ids made in SQL, unique per statement and customer, and ordered in time like
+/// the ids the application makes.
+fn id_head(previous: &str) -> String {
+    loop {
+        let head = Uuid::now_v7().to_string()[..13].to_string();
+        // Two chunks of one run started within the same millisecond.
+        if head != previous {
+            return head;
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// About how many quiet customers one transaction warns: a chunk takes a fraction of a second,
+/// so that other writers (on SQLite, all of them) never wait long behind the detection.
+const CHUNK: i64 = 10_000;
+
+/// ` AND …`: the active customers whose last order is before `before`, after the day `after`
+/// and up to the day `upto` (one before `before`). Whole days, so that both databases read a
+/// plain range of the customers' (status, last order date, id) index.
+fn push_quiet(sql: &mut Sql, before: NaiveDate, after: Option<&str>, upto: Option<&str>) {
+    sql.push(" AND c.status = ").bind(CustomerStatus::Active.code());
+    match upto {
+        Some(day) => sql.push(" AND c.last_order_date <= ").bind(day),
+        None => sql.push(" AND c.last_order_date < ").bind(before.to_string()),
+    };
+    if let Some(day) = after {
+        sql.push(" AND c.last_order_date > ").bind(day);
+    }
 }
 
 /// Warns every active customer whose last order is before `before` and that has no open
-/// warning: one INSERT … SELECT that walks the customers' (status, last order date) index,
-/// with the audit rows written alike. The unique index on open warnings makes a customer
-/// warned by a concurrent run a conflict that is skipped, not a second warning.
+/// warning. The customers are taken in chunks of days along the customers' (status, last
+/// order date, id) index, each chunk one INSERT … SELECT with its audit rows written alike, in
+/// a transaction of its own. The unique index on open warnings makes a customer warned by a
+/// concurrent run a conflict that is skipped, not a second warning.
 pub async fn detect(db: &Db, before: NaiveDate, stamp: &AuditStamp) -> Result<u64, StoreError> {
-    let (warning_head, audit_head) = (id_head(), id_head());
+    let mut warned = 0;
+    let mut after: Option<String> = None;
+    let mut head = String::new();
+    loop {
+        // The day of the CHUNK-th quiet customer ends the chunk.
+        let mut sql = Sql::new("SELECT c.last_order_date FROM customers c WHERE 1 = 1");
+        push_quiet(&mut sql, before, after.as_deref(), None);
+        sql.push(" ORDER BY c.last_order_date LIMIT 1 OFFSET ").bind(CHUNK - 1);
+        let upto = match sql.query().fetch_optional(&db.reader).await.map_err(store_error)? {
+            Some(r) => Some(r.text("last_order_date")?),
+            None => None,
+        };
+        head = id_head(&head);
+        // Each chunk has a time of its own, by which its audit statement finds its warnings.
+        let chunk = AuditStamp { at: Utc::now(), ..stamp.clone() };
+        warned += detect_chunk(db, before, after.as_deref(), upto.as_deref(), &head, &chunk).await?;
+        match upto {
+            Some(day) => after = Some(day),
+            None => return Ok(warned),
+        }
+    }
+}
+
+async fn detect_chunk(
+    db: &Db,
+    before: NaiveDate,
+    after: Option<&str>,
+    upto: Option<&str>,
+    head: &str,
+    stamp: &AuditStamp,
+) -> Result<u64, StoreError> {
     let mut tx = db.begin_write().await?;
     let mut sql = Sql::new(
         "INSERT INTO churn_warnings (id, customer_id, last_order_date, status, created_at, updated_at, version) SELECT ",
     );
-    sql.bind(&warning_head).push(" || substr(c.id, 14), c.id, c.last_order_date, ");
-    sql.bind(ChurnStatus::Warning.code()).push(", ").bind(stamp.at).push(", ").bind(stamp.at);
-    sql.push(", 1 FROM customers c WHERE c.status = ").bind(CustomerStatus::Active.code());
-    sql.push(" AND c.last_order_date < ").bind(before.to_string());
-    sql.push(" AND NOT EXISTS (SELECT 1 FROM churn_warnings o WHERE o.customer_id = c.id AND o.closed_at IS NULL)");
+    sql.bind(head).push(" || substr(c.id, 14), c.id, c.last_order_date, ").bind(ChurnStatus::Warning.code());
+    sql.push(", ").bind(stamp.at).push(", ").bind(stamp.at).push(", 1 FROM customers c WHERE 1 = 1");
+    push_quiet(&mut sql, before, after, upto);
+    // A count, not NOT EXISTS: PostgreSQL turns NOT EXISTS into an anti join that reads every
+    // open warning for each chunk; a scalar subquery stays one index probe per customer.
+    sql.push(" AND (SELECT COUNT(*) FROM churn_warnings o WHERE o.customer_id = c.id AND o.closed_at IS NULL) = 0");
     sql.push(" ON CONFLICT DO NOTHING");
     let warned = sql.query().execute(&mut *tx).await.map_err(store_error)?.rows_affected();
     if warned > 0 {
         // Ids, dates and codes need no JSON escaping.
         let mut sql = Sql::new(
             "INSERT INTO audit_log (id, at, actor_id, actor_name, entity, entity_id, action, division_id, old_values, \
-             new_values) SELECT ",
+             new_values) SELECT w.id, ",
         );
-        sql.bind(&audit_head).push(" || substr(w.customer_id, 14), ").bind(stamp.at).push(", ");
-        sql.bind(stamp.actor_id).push(", ").bind(&stamp.actor_name).push(", ").bind(ENTITY);
-        sql.push(", w.id, 'detect', c.division_id, NULL, ");
+        sql.bind(stamp.at).push(", ").bind(stamp.actor_id).push(", ").bind(&stamp.actor_name).push(", ");
+        sql.bind(ENTITY).push(", w.id, 'detect', c.division_id, NULL, ");
         sql.push("'{\"customer_id\":\"' || w.customer_id || '\",\"last_order_date\":\"' || w.last_order_date");
         sql.push(" || '\",\"status\":\"' || w.status || '\"}' FROM churn_warnings w JOIN customers c ON c.id = w.customer_id");
-        sql.push(" WHERE w.created_at = ").bind(stamp.at).push(" AND substr(w.id, 1, 13) = ").bind(&warning_head);
+        sql.push(" WHERE w.created_at = ").bind(stamp.at).push(" AND substr(w.id, 1, 13) = ").bind(head);
         sql.query().execute(&mut *tx).await.map_err(store_error)?;
     }
     tx.commit().await.map_err(store_error)?;

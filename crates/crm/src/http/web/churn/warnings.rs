@@ -125,7 +125,6 @@ pub async fn show(State(state): State<AppState>, web: WebUser, Path(id): Path<St
     render_show(&state, &web, parse_id(&id)?, form, StatusCode::OK).await
 }
 
-
 pub async fn add_measure(
     State(state): State<AppState>,
     Path(id): Path<String>,

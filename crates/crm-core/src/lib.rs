@@ -11,6 +11,7 @@ pub mod error;
 pub mod jobs;
 pub mod listing;
 pub mod money;
+pub mod notifications;
 pub mod patch;
 pub mod sales;
 pub mod service;

@@ -10,6 +10,7 @@ mod database;
 mod dialect;
 mod jobs;
 mod listing;
+mod notifications;
 mod sales;
 mod seed;
 mod service;

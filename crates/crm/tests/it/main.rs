@@ -15,6 +15,7 @@ mod import_customers;
 mod import_export;
 mod instances;
 mod jobs;
+mod notifications;
 mod opportunities;
 mod schema;
 mod service;

@@ -494,6 +494,14 @@ async fn a_request_goes_from_the_form_round_the_loop_offering_only_the_allowed_s
     let r = director.post(&format!("{record}/assign"), &[("csrf", &dcsrf), ("handler_id", &w.colleague_id)]).await;
     assert_eq!(r.status(), StatusCode::OK);
 
+    // The director filters by handler from a list of colleagues, and by customer as a chip.
+    let by_handler = director.get_text(&format!("/service-requests?handler_id={}", w.colleague_id)).await;
+    assert!(by_handler.contains(r#"<select name="handler_id""#) && by_handler.contains("登录缓慢"), "{by_handler}");
+    let by_other = director.get_text(&format!("/service-requests?handler_id={}", w.app.user_id("wangwei").await)).await;
+    assert!(!by_other.contains("登录缓慢"), "{by_other}");
+    let by_customer = director.get_text(&format!("/service-requests?customer_id={}", w.customer)).await;
+    assert!(by_customer.contains(r#"class="chip""#) && by_customer.contains("华星科技"), "{by_customer}");
+
     let (colleague, ccsrf) = signed_in(&w.app, "liming").await;
     let mine = colleague.get_text("/service-requests?view=mine").await;
     assert!(mine.contains("登录缓慢"), "{mine}");

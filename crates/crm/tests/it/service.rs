@@ -632,6 +632,21 @@ async fn the_knowledge_base_finds_chinese_and_english_words_inside_longer_text_t
 }
 
 #[tokio::test]
+async fn a_search_page_is_the_newest_matches_however_common_or_rare_the_word() {
+    let w = world().await;
+    // The rare word is only in the oldest article, behind more documents than a page of one
+    // looks at first; the common word is in every article.
+    article(&w, "旧手册", "常见", &[], "稀有型号的维修步骤").await;
+    for i in 0..30 {
+        article(&w, &format!("常见问题 {i}"), "常见", &[], "客户常问的系统设置").await;
+    }
+    assert_eq!(titles(&w, "q=稀有&limit=1").await, ["旧手册"]);
+    assert_eq!(titles(&w, "q=系统&limit=2").await, ["常见问题 29", "常见问题 28"]);
+    assert_eq!(titles(&w, "q=系统&limit=2&category=常见").await, ["常见问题 29", "常见问题 28"]);
+    assert_eq!(titles(&w, "q=维修&limit=2").await, ["旧手册"]);
+}
+
+#[tokio::test]
 async fn articles_are_checked_and_need_the_service_rights() {
     let w = world().await;
     let r = w

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod listing;
 pub mod money;
 pub mod patch;
+pub mod reports;
 pub mod sales;
 pub mod service;
 pub mod store;

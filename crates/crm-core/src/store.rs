@@ -5,6 +5,7 @@ use crate::access::AccessStore;
 use crate::base_data::BaseDataStore;
 use crate::customers::CustomerStore;
 use crate::jobs::JobStore;
+use crate::reports::ReportStore;
 use crate::sales::SalesStore;
 use crate::service::ServiceStore;
 
@@ -27,12 +28,32 @@ pub enum StoreError {
 
 /// Everything the actions need from storage.
 pub trait Store:
-    AccessStore + BaseDataStore + CustomerStore + SalesStore + ServiceStore + JobStore + Clone + Send + Sync + 'static
+    AccessStore
+    + BaseDataStore
+    + CustomerStore
+    + SalesStore
+    + ServiceStore
+    + JobStore
+    + ReportStore
+    + Clone
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<
-    T: AccessStore + BaseDataStore + CustomerStore + SalesStore + ServiceStore + JobStore + Clone + Send + Sync + 'static,
+    T: AccessStore
+        + BaseDataStore
+        + CustomerStore
+        + SalesStore
+        + ServiceStore
+        + JobStore
+        + ReportStore
+        + Clone
+        + Send
+        + Sync
+        + 'static,
 > Store for T
 {
 }

@@ -10,6 +10,7 @@ mod database;
 mod dialect;
 mod jobs;
 mod listing;
+mod reports;
 mod sales;
 mod seed;
 mod service;

@@ -16,6 +16,7 @@ mod import_export;
 mod instances;
 mod jobs;
 mod opportunities;
+mod reports;
 mod schema;
 mod service;
 mod web;

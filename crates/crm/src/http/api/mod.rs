@@ -3,5 +3,6 @@
 pub mod access;
 pub mod base_data;
 pub mod customers;
+pub mod reports;
 pub mod sales;
 pub mod service;

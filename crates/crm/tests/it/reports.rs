@@ -345,3 +345,65 @@ async fn rfm_scores_quintiles_and_lists_each_segments_customers() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let _ = &w.li;
 }
+
+#[tokio::test]
+async fn report_pages_draw_an_svg_chart_and_a_table_in_chinese_and_english_within_scope() {
+    let w = world().await;
+    let director = crate::web::Browser::new(&w.app);
+    director.sign_in("dongfang").await;
+    let pages = [
+        ("/reports", "客户贡献分析", "Customer contribution"),
+        ("/reports/customer-contribution?from=2026-03-01&to=2026-03-31", "累计占比", "Cumulative share"),
+        ("/reports/customer-composition?by=level", "大客户", "By level"),
+        ("/reports/service-analysis", "客户服务分析", "Service analysis"),
+        ("/reports/rfm", "重要价值客户", "Important value"),
+        ("/reports/sales-performance", "赢单率", "Win rate"),
+        ("/reports/receivables-ageing", "逾期 90 天以上", "Over 90 days overdue"),
+    ];
+    for (path, zh, en) in pages {
+        let page = director.get_text(path).await;
+        assert!(page.contains(r#"<html lang="zh-CN">"#) && page.contains(zh), "{path}: {page}");
+        if path != "/reports" {
+            // No receivables here: the ageing has no currency to chart.
+            let charted = !path.contains("ageing");
+            assert!(page.contains("<svg") == charted && page.contains("table-wrap"), "{path}: {page}");
+            assert!(page.contains("format=xlsx"), "{path}: a director downloads");
+        }
+        let r = director.client.get(w.app.url(path)).header("Accept-Language", "en").send().await.unwrap();
+        assert!(r.text().await.unwrap().contains(en), "{path}");
+    }
+    // The chart and the table hold the director's division only: bars of 华星 and no 北方重工.
+    let page = director.get_text("/reports/customer-contribution?from=2026-03-01&to=2026-03-31").await;
+    assert!(page.contains("<title>华星科技: 800.00</title>"), "{page}");
+    assert!(!page.contains("北方重工"), "{page}");
+    let r = director.get("/reports/customer-contribution?format=xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("customer-contribution.xlsx"));
+    // An RFM segment links to exactly its customers.
+    let rfm = director.get_text("/reports/rfm?segment=important_value").await;
+    let listed = w.app.get_ok("/api/v1/reports/rfm?segment=important_value", &w.east_director).await;
+    for c in listed["items"].as_array().unwrap() {
+        assert!(rfm.contains(&format!("/customers/{}", c["customer_id"].as_str().unwrap())), "{rfm}");
+    }
+    let rows = rfm.matches("<tr><td").count();
+    assert_eq!(rows, listed["items"].as_array().unwrap().len().max(1), "{rfm}");
+
+    // Dashboards: a manager's own figures with room for tasks and churn warnings; a
+    // director's team by owner; the executive's divisions; the administrator's system health.
+    let manager = crate::web::Browser::new(&w.app);
+    manager.sign_in("wangwei").await;
+    let home = manager.get_text("/").await;
+    assert!(home.contains("本月订单") && home.contains("我的任务") && home.contains("流失预警"), "{home}");
+    assert!(!home.contains("format=xlsx") && !manager.get_text("/reports/rfm").await.contains("format=xlsx"));
+    assert!(director.get_text("/").await.contains("团队业绩"));
+    let executive = crate::web::Browser::new(&w.app);
+    executive.sign_in("boss").await;
+    let home = executive.get_text("/").await;
+    assert!(home.contains("各版块") && home.contains("华北") && home.contains("华东"), "{home}");
+    w.app.user("root", "admin", &[]).await;
+    let admin = crate::web::Browser::new(&w.app);
+    admin.sign_in("root").await;
+    let home = admin.get_text("/").await;
+    assert!(home.contains("系统状态") && home.contains("customers 5"), "{home}");
+    assert!(!home.contains("本月订单"), "no business figures for the administrator");
+}

@@ -9,6 +9,7 @@ mod customers;
 mod forms;
 mod home;
 mod layout;
+mod reports;
 mod sales;
 mod service;
 mod session;
@@ -132,6 +133,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{name}", get(assets::serve))
         .merge(sales::routes())
         .merge(service::routes())
+        .merge(reports::routes())
         .fallback(|| async { AppError::Domain(Error::NotFound) })
 }
 

@@ -18,7 +18,7 @@ struct World {
     li: String,
     /// (customer id, name, division "east"/"north", owner "wang"/"li"/"").
     customers: Vec<(String, String, &'static str, &'static str)>,
-    /// (customer index, date, currency, total in units of 0.01, cancelled).
+    /// (customer index, date, currency, total in whole yuan/dollars, cancelled).
     orders: Vec<(usize, &'static str, &'static str, i64, bool)>,
 }
 
@@ -59,22 +59,22 @@ async fn world() -> World {
         customers.push((c["id"].as_str().unwrap().to_string(), name.to_string(), division, owner));
     }
     let orders = vec![
-        (0, "2026-03-01", "CNY", 700_00, false),
-        (0, "2026-03-31", "CNY", 100_00, false),
-        (1, "2026-03-15", "CNY", 150_00, false),
-        (2, "2026-03-10", "CNY", 40_00, false),
-        (2, "2026-03-20", "USD", 999_00, false),
-        (4, "2026-03-05", "CNY", 10_00, false),
-        (4, "2026-03-06", "CNY", 5_000_00, true),
-        (3, "2026-03-02", "CNY", 8_000_00, false),
+        (0, "2026-03-01", "CNY", 700, false),
+        (0, "2026-03-31", "CNY", 100, false),
+        (1, "2026-03-15", "CNY", 150, false),
+        (2, "2026-03-10", "CNY", 40, false),
+        (2, "2026-03-20", "USD", 999, false),
+        (4, "2026-03-05", "CNY", 10, false),
+        (4, "2026-03-06", "CNY", 5_000, true),
+        (3, "2026-03-02", "CNY", 8_000, false),
         // Outside March: the day before and the day after.
-        (1, "2026-02-28", "CNY", 1_000_00, false),
-        (2, "2026-04-01", "CNY", 2_000_00, false),
+        (1, "2026-02-28", "CNY", 1_000, false),
+        (2, "2026-04-01", "CNY", 2_000, false),
     ];
-    for &(i, date, currency, cents, cancelled) in &orders {
+    for &(i, date, currency, whole, cancelled) in &orders {
         let token = if customers[i].2 == "north" { &north_director } else { &east_director };
         let mut body = json!({"customer_id": customers[i].0, "order_date": date, "currency": currency,
-            "lines": [{"description": "服务", "quantity": "1", "unit_price": money(cents)}]});
+            "lines": [{"description": "服务", "quantity": "1", "unit_price": money(whole)}]});
         if cancelled {
             body["status"] = json!("cancelled");
         }
@@ -83,8 +83,8 @@ async fn world() -> World {
     World { app, east_director, north_director, executive, wang, li, customers, orders }
 }
 
-fn money(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
+fn money(whole: i64) -> String {
+    format!("{whole}.00")
 }
 
 fn dec(v: &Value) -> Decimal {
@@ -100,10 +100,10 @@ fn expected_totals(
     visible: impl Fn(&str, &str) -> bool,
 ) -> BTreeMap<(String, String), i64> {
     let mut totals = BTreeMap::new();
-    for &(i, date, currency, cents, cancelled) in &w.orders {
+    for &(i, date, currency, whole, cancelled) in &w.orders {
         let (_, name, division, owner) = &w.customers[i];
         if !cancelled && date >= from && date <= to && visible(division, owner) {
-            *totals.entry((name.clone(), currency.to_string())).or_insert(0) += cents;
+            *totals.entry((name.clone(), currency.to_string())).or_insert(0) += whole;
         }
     }
     totals
@@ -115,8 +115,8 @@ fn rows_of(report: &Value) -> BTreeMap<(String, String), i64> {
         .unwrap()
         .iter()
         .map(|r| {
-            let cents = (dec(&r["total"]) * Decimal::from(100)).try_into().unwrap();
-            ((r["customer_name"].as_str().unwrap().to_string(), r["currency"].as_str().unwrap().to_string()), cents)
+            let whole = dec(&r["total"]).try_into().unwrap();
+            ((r["customer_name"].as_str().unwrap().to_string(), r["currency"].as_str().unwrap().to_string()), whole)
         })
         .collect()
 }
@@ -324,7 +324,7 @@ async fn rfm_scores_quintiles_and_lists_each_segments_customers() {
     assert_eq!(report["totals"]["customers"], 5);
     assert_eq!(segments.iter().map(|s| s["customers"].as_i64().unwrap()).sum::<i64>(), 5);
     let expected_monetary: i64 = w.orders.iter().filter(|o| o.2 == "CNY" && !o.4).map(|o| o.3).sum();
-    assert_eq!(dec(&report["totals"]["monetary"]) * Decimal::from(100), Decimal::from(expected_monetary));
+    assert_eq!(dec(&report["totals"]["monetary"]), Decimal::from(expected_monetary));
     let mut listed = 0;
     for s in segments {
         let code = s["segment"].as_str().unwrap();

@@ -13,6 +13,7 @@ pub mod listing;
 pub mod money;
 pub mod notifications;
 pub mod patch;
+pub mod reports;
 pub mod sales;
 pub mod service;
 pub mod store;

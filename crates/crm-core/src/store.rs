@@ -6,6 +6,7 @@ use crate::base_data::BaseDataStore;
 use crate::customers::CustomerStore;
 use crate::jobs::JobStore;
 use crate::notifications::NotificationStore;
+use crate::reports::ReportStore;
 use crate::sales::SalesStore;
 use crate::service::ServiceStore;
 
@@ -35,6 +36,7 @@ pub trait Store:
     + ServiceStore
     + NotificationStore
     + JobStore
+    + ReportStore
     + Clone
     + Send
     + Sync
@@ -50,6 +52,7 @@ impl<
         + ServiceStore
         + NotificationStore
         + JobStore
+        + ReportStore
         + Clone
         + Send
         + Sync

@@ -175,3 +175,21 @@ pub async fn backup(db: &Db, target: &Path) -> Result<(), StoreError> {
         )),
     }
 }
+
+/// Whole seconds from the time `from` to the time `to` (both UTC text columns).
+pub fn seconds_between(backend: Backend, from: &str, to: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("CAST(ROUND((julianday({to}) - julianday({from})) * 86400) AS BIGINT)"),
+        Backend::Postgres => {
+            format!("CAST(EXTRACT(EPOCH FROM (CAST({to} AS TIMESTAMPTZ) - CAST({from} AS TIMESTAMPTZ))) AS BIGINT)")
+        }
+    }
+}
+
+/// The size of the database in bytes, as `n`.
+pub fn database_size(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()",
+        Backend::Postgres => "SELECT CAST(pg_database_size(current_database()) AS BIGINT) AS n",
+    }
+}

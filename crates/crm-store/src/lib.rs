@@ -11,6 +11,7 @@ mod dialect;
 mod jobs;
 mod listing;
 mod notifications;
+mod reports;
 mod sales;
 mod seed;
 mod service;

@@ -17,6 +17,7 @@ mod instances;
 mod jobs;
 mod notifications;
 mod opportunities;
+mod reports;
 mod schema;
 mod service;
 mod web;

@@ -27,7 +27,7 @@ const OPEN: &str = "o.status IN ('unassigned', 'assigned')";
 /// ` AND …`: the board and reports cover what the scope owns — its divisions' opportunities
 /// or, for an own-scope reader, their own pipeline — narrowed by the filter. `alias` is the
 /// table with `division_id` and `owner_id` columns; `dates` whether it has the close date.
-fn push_filter(sql: &mut Sql, scope: &Scope, filter: &PipelineFilter, alias: &str, dates: bool) {
+pub(crate) fn push_filter(sql: &mut Sql, scope: &Scope, filter: &PipelineFilter, alias: &str, dates: bool) {
     let col = |name: &str| format!("{alias}.{name}");
     push_scope(sql, scope, Some(&col("division_id")), Some(&col("owner_id")));
     if let Some(d) = filter.division_id {

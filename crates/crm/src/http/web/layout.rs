@@ -74,6 +74,7 @@ const NAV: &[(&str, &str, Module)] = &[
     ("/payments", "nav-payments", Module::Sales),
     ("/service-requests", "nav-service", Module::Service),
     ("/knowledge-articles", "nav-knowledge", Module::Service),
+    ("/reports", "nav-reports", Module::Reports),
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
     ("/pipeline-stages", "nav-pipeline-stages", Module::Dictionary),

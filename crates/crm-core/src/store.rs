@@ -6,6 +6,8 @@ use crate::base_data::BaseDataStore;
 use crate::churn::ChurnStore;
 use crate::customers::CustomerStore;
 use crate::jobs::JobStore;
+use crate::notifications::NotificationStore;
+use crate::reports::ReportStore;
 use crate::sales::SalesStore;
 use crate::service::ServiceStore;
 
@@ -34,7 +36,9 @@ pub trait Store:
     + SalesStore
     + ServiceStore
     + ChurnStore
+    + NotificationStore
     + JobStore
+    + ReportStore
     + Clone
     + Send
     + Sync
@@ -49,7 +53,9 @@ impl<
         + SalesStore
         + ServiceStore
         + ChurnStore
+        + NotificationStore
         + JobStore
+        + ReportStore
         + Clone
         + Send
         + Sync

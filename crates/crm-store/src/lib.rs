@@ -11,6 +11,8 @@ mod database;
 mod dialect;
 mod jobs;
 mod listing;
+mod notifications;
+mod reports;
 mod sales;
 mod seed;
 mod service;

@@ -1,6 +1,7 @@
 //! Scheduled jobs. Each periodic job is a row of the `jobs` table; any number of processes
 //! run `run_forever`, and the lease taken by a conditional UPDATE makes each run happen once.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -8,6 +9,7 @@ use tokio::sync::watch;
 
 use crm_core::churn::actions as churn;
 use crm_core::jobs::JobStore;
+use crm_core::notifications::actions as notifications;
 use crm_core::sales::contracts::actions as contracts;
 use crm_core::sales::opportunities::actions as opportunities;
 use crm_core::service::actions as service;
@@ -28,13 +30,24 @@ pub enum Job {
     ContractReminders,
     /// Flags service requests that missed their response or resolution target (SVC-3).
     SlaCheck,
+    /// Reminds owners of their customers' contacts' birthdays (CUS-10).
+    Birthdays,
+    /// Tells account managers of users who stopped signing in (ACL-6).
+    InactiveUsers,
     /// Warns active customers without an order for `churn.inactive_after_months` (CHN-1).
     ChurnDetection,
 }
 
 impl Job {
-    pub const ALL: [Job; 5] =
-        [Job::Housekeeping, Job::StaleOpportunities, Job::ContractReminders, Job::SlaCheck, Job::ChurnDetection];
+    pub const ALL: [Job; 7] = [
+        Job::Housekeeping,
+        Job::StaleOpportunities,
+        Job::ContractReminders,
+        Job::SlaCheck,
+        Job::Birthdays,
+        Job::InactiveUsers,
+        Job::ChurnDetection,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -42,6 +55,8 @@ impl Job {
             Job::StaleOpportunities => "stale-opportunities",
             Job::ContractReminders => "contract-reminders",
             Job::SlaCheck => "sla-check",
+            Job::Birthdays => "birthdays",
+            Job::InactiveUsers => "inactive-users",
             Job::ChurnDetection => "churn-detection",
         }
     }
@@ -52,6 +67,9 @@ impl Job {
             Job::StaleOpportunities => chrono::Duration::days(1),
             Job::ContractReminders => chrono::Duration::hours(1),
             Job::SlaCheck => chrono::Duration::minutes(5),
+            // Hourly, so that a birthday is noticed early in the morning of the company's day.
+            Job::Birthdays => chrono::Duration::hours(1),
+            Job::InactiveUsers => chrono::Duration::days(1),
             Job::ChurnDetection => chrono::Duration::days(1),
         }
     }
@@ -78,6 +96,15 @@ impl Job {
             Job::SlaCheck => {
                 let run = service::check_sla(db, Utc::now()).await?;
                 Ok(format!("flagged {} overdue service requests", run.flagged))
+            }
+            Job::Birthdays => {
+                let run = notifications::notify_birthdays(db, crm_core::customers::actions::today()).await?;
+                Ok(format!("wrote {} birthday reminders", run.written))
+            }
+            Job::InactiveUsers => {
+                let run =
+                    notifications::notify_inactive_users(db, Utc::now(), config.access.inactive_after_days).await?;
+                Ok(format!("wrote {} notices of inactive users", run.written))
             }
             Job::ChurnDetection => {
                 let run = churn::detect(db, config.churn.inactive_after_months).await?;
@@ -129,7 +156,7 @@ pub async fn run_now(db: &Db, config: &Config, name: &str) -> Result<String, Run
 }
 
 /// Claims and runs due jobs until `stop` turns true.
-pub async fn run_forever(db: Db, config: std::sync::Arc<Config>, poll: Duration, mut stop: watch::Receiver<bool>) {
+pub async fn run_forever(db: Db, config: Arc<Config>, poll: Duration, mut stop: watch::Receiver<bool>) {
     if let Err(e) = register_all(&db).await {
         tracing::error!(error = %e, "cannot register jobs; the job runner is not started");
         return;

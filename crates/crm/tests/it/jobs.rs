@@ -4,11 +4,11 @@ use chrono::{Duration, Utc};
 
 use crm_core::jobs::JobStore;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, test_config};
 
-/// The default settings; jobs read theirs from the configuration.
+/// The settings the jobs read; they run on the app's database, not on this one's URL.
 fn settings() -> crm::config::Config {
-    crate::helpers::test_config("sqlite://crm-data/crm.db")
+    test_config("sqlite://unused.db")
 }
 
 #[tokio::test]

@@ -4,5 +4,7 @@ pub mod access;
 pub mod base_data;
 pub mod churn;
 pub mod customers;
+pub mod notifications;
+pub mod reports;
 pub mod sales;
 pub mod service;

@@ -43,6 +43,7 @@ const FAILURE_FLASHES: [&str; 3] = ["in_use", "builtin_role", "not_editable"];
 pub struct Signed {
     pub username: String,
     pub nav: Vec<NavItem>,
+    pub unread: i64,
 }
 
 /// The frame of every page.
@@ -74,6 +75,7 @@ const NAV: &[(&str, &str, Module)] = &[
     ("/service-requests", "nav-service", Module::Service),
     ("/knowledge-articles", "nav-knowledge", Module::Service),
     ("/churn-warnings", "nav-churn", Module::Churn),
+    ("/reports", "nav-reports", Module::Reports),
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
     ("/pipeline-stages", "nav-pipeline-stages", Module::Dictionary),
@@ -118,7 +120,11 @@ impl Layout {
         Self {
             lang,
             title: lang.t(title_key),
-            signed: Some(Signed { username: user.actor.username.clone(), nav: nav(lang, &user.actor, &user.path) }),
+            signed: Some(Signed {
+                username: user.actor.username.clone(),
+                nav: nav(lang, &user.actor, &user.path),
+                unread: user.unread,
+            }),
             csrf: user.csrf.clone(),
             here: user.here.clone(),
             flash,

@@ -10,6 +10,8 @@ mod customers;
 mod forms;
 mod home;
 mod layout;
+mod notifications;
+mod reports;
 mod sales;
 mod service;
 mod session;
@@ -134,6 +136,8 @@ pub fn routes() -> Router<AppState> {
         .merge(sales::routes())
         .merge(service::routes())
         .merge(churn::routes())
+        .merge(notifications::routes())
+        .merge(reports::routes())
         .fallback(|| async { AppError::Domain(Error::NotFound) })
 }
 

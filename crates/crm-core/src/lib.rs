@@ -13,6 +13,7 @@ pub mod listing;
 pub mod money;
 pub mod patch;
 pub mod sales;
+pub mod schedule;
 pub mod service;
 pub mod store;
 

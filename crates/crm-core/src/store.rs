@@ -6,6 +6,7 @@ use crate::base_data::BaseDataStore;
 use crate::customers::CustomerStore;
 use crate::jobs::JobStore;
 use crate::sales::SalesStore;
+use crate::schedule::ScheduleStore;
 use crate::service::ServiceStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,12 +28,32 @@ pub enum StoreError {
 
 /// Everything the actions need from storage.
 pub trait Store:
-    AccessStore + BaseDataStore + CustomerStore + SalesStore + ServiceStore + JobStore + Clone + Send + Sync + 'static
+    AccessStore
+    + BaseDataStore
+    + CustomerStore
+    + SalesStore
+    + ServiceStore
+    + ScheduleStore
+    + JobStore
+    + Clone
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<
-    T: AccessStore + BaseDataStore + CustomerStore + SalesStore + ServiceStore + JobStore + Clone + Send + Sync + 'static,
+    T: AccessStore
+        + BaseDataStore
+        + CustomerStore
+        + SalesStore
+        + ServiceStore
+        + ScheduleStore
+        + JobStore
+        + Clone
+        + Send
+        + Sync
+        + 'static,
 > Store for T
 {
 }
@@ -72,4 +93,6 @@ versioned!(
     crate::sales::Payment,
     crate::service::ServiceRequest,
     crate::service::Article,
+    crate::schedule::Task,
+    crate::schedule::Event,
 );

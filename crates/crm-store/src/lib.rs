@@ -12,6 +12,7 @@ mod jobs;
 mod listing;
 mod sales;
 mod seed;
+mod schedule;
 mod service;
 mod sql;
 

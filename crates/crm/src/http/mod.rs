@@ -79,6 +79,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(api::customers::routes())
         .merge(api::sales::routes())
         .merge(api::service::routes())
+        .merge(api::schedule::routes())
         .split_for_parts()
 }
 

@@ -4,4 +4,5 @@ pub mod access;
 pub mod base_data;
 pub mod customers;
 pub mod sales;
+pub mod schedule;
 pub mod service;

@@ -73,6 +73,8 @@ const NAV: &[(&str, &str, Module)] = &[
     ("/payments", "nav-payments", Module::Sales),
     ("/service-requests", "nav-service", Module::Service),
     ("/knowledge-articles", "nav-knowledge", Module::Service),
+    ("/tasks", "nav-tasks", Module::Schedule),
+    ("/calendar", "nav-calendar", Module::Schedule),
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
     ("/pipeline-stages", "nav-pipeline-stages", Module::Dictionary),

@@ -10,6 +10,7 @@ mod forms;
 mod home;
 mod layout;
 mod sales;
+mod schedule;
 mod service;
 mod session;
 
@@ -132,6 +133,7 @@ pub fn routes() -> Router<AppState> {
         .route("/assets/{name}", get(assets::serve))
         .merge(sales::routes())
         .merge(service::routes())
+        .merge(schedule::routes())
         .fallback(|| async { AppError::Domain(Error::NotFound) })
 }
 

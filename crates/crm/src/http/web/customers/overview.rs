@@ -113,6 +113,8 @@ struct ShowPage {
     can_see_sales: bool,
     can_see_service: bool,
     can_request_service: bool,
+    can_see_tasks: bool,
+    can_add_task: bool,
 }
 
 impl ShowPage {
@@ -228,6 +230,8 @@ async fn render_show(
         can_see_sales: actor.can(Module::Sales, Action::View),
         can_see_service: actor.can(Module::Service, Action::View),
         can_request_service: actor.can(Module::Service, Action::Create),
+        can_see_tasks: actor.can(Module::Schedule, Action::View),
+        can_add_task: actor.can(Module::Schedule, Action::Create),
         c,
     };
     layout::render(status, &page)

@@ -16,6 +16,7 @@ mod import_export;
 mod instances;
 mod jobs;
 mod opportunities;
+mod schedule;
 mod schema;
 mod service;
 mod web;

@@ -11,8 +11,8 @@ mod dialect;
 mod jobs;
 mod listing;
 mod sales;
-mod seed;
 mod schedule;
+mod seed;
 mod service;
 mod sql;
 

@@ -33,7 +33,9 @@ fn task_filters(actor: &Actor, req: &ListRequest, now: DateTime<Utc>) -> Result<
             out.filters.push(("owner_id".into(), me));
         }
         Some("overdue") => overdue = true,
-        Some(_) => return Err(Error::Invalid(vec![FieldError::with_param("view", "invalid_choice", TASK_VIEWS.join(","))])),
+        Some(_) => {
+            return Err(Error::Invalid(vec![FieldError::with_param("view", "invalid_choice", TASK_VIEWS.join(","))]));
+        }
     }
     if overdue {
         out.filters.push(("status".into(), TaskStatus::Open.code().into()));
@@ -93,7 +95,11 @@ async fn home_division<S: Store>(store: &S, actor: &Actor, user: Uuid, field: &s
 
 /// A division given in the input must be one the actor works in.
 fn chosen_division(actor: &Actor, division_id: Uuid) -> Result<Uuid, Error> {
-    if actor.scope().allows_division(division_id) { Ok(division_id) } else { Err(Error::invalid("division_id", "not_found")) }
+    if actor.scope().allows_division(division_id) {
+        Ok(division_id)
+    } else {
+        Err(Error::invalid("division_id", "not_found"))
+    }
 }
 
 /// Who may own a task (TSK-4): oneself, with the right of the step (`own_right`); anyone else
@@ -302,7 +308,12 @@ async fn check_overlaps<S: Store>(store: &S, actor: &Actor, event: &Event, excep
 
 /// Puts an appointment, call or meeting in the calendar (TSK-2). One that overlaps another of
 /// the same attendees is refused with the clashes unless `confirm`ed.
-pub async fn create_event<S: Store>(store: &S, actor: &Actor, input: EventInput, confirm: bool) -> Result<Event, Error> {
+pub async fn create_event<S: Store>(
+    store: &S,
+    actor: &Actor,
+    input: EventInput,
+    confirm: bool,
+) -> Result<Event, Error> {
     actor.require(Module::Schedule, Action::Create)?;
     let new = NewEvent::parse(input)?;
     let attendee_ids = match (new.attendee_ids.is_empty(), actor.user_id) {

@@ -239,7 +239,8 @@ mod tests {
 
     #[test]
     fn due_times_with_an_offset_are_stored_as_the_utc_instant() {
-        let input = TaskInput { title: "x".into(), due_at: Some("2026-03-01T18:00:00+08:00".into()), ..Default::default() };
+        let input =
+            TaskInput { title: "x".into(), due_at: Some("2026-03-01T18:00:00+08:00".into()), ..Default::default() };
         let t = NewTask::parse(input).unwrap();
         assert_eq!(t.due_at.unwrap().to_rfc3339(), "2026-03-01T10:00:00+00:00");
     }

@@ -246,8 +246,14 @@ pub async fn set_feed(db: &Db, user_id: Uuid, token_hash: &str, stamp: &AuditSta
     let mut sql = Sql::new("INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES (");
     sql.bind(user_id).push(", ").bind(token_hash).push(", ").bind(stamp.at).push(")");
     sql.query().execute(&mut *tx).await.map_err(store_error)?;
-    let change =
-        Change::<()> { entity: "calendar_feeds", entity_id: user_id, action: "reset", division_id: None, old: None, new: None };
+    let change = Change::<()> {
+        entity: "calendar_feeds",
+        entity_id: user_id,
+        action: "reset",
+        division_id: None,
+        old: None,
+        new: None,
+    };
     audit::record(&mut tx, stamp, change).await?;
     tx.commit().await.map_err(store_error)
 }

@@ -101,7 +101,8 @@ async fn a_task_is_created_read_changed_completed_reopened_and_deleted() {
     assert_eq!(r.headers()["etag"], "\"1\"");
     let stale = w.app.patch_json(&location, &w.manager, Some("\"7\""), &json!({"title": "x"})).await;
     assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
-    let changed = w.app.patch_json(&location, &w.manager, Some("\"1\""), &json!({"priority": "urgent", "due_at": null})).await;
+    let changed =
+        w.app.patch_json(&location, &w.manager, Some("\"1\""), &json!({"priority": "urgent", "due_at": null})).await;
     let changed = expect(changed, StatusCode::OK).await;
     assert_eq!((changed["priority"].as_str(), changed["due_at"].is_null()), (Some("urgent"), true));
     assert_eq!(changed["version"], 2);
@@ -112,7 +113,8 @@ async fn a_task_is_created_read_changed_completed_reopened_and_deleted() {
     assert!(done["completed_at"].is_string());
     let again = w.app.post_json(&format!("{location}/complete"), Some(&w.manager), &json!({})).await;
     assert_eq!(expect(again, StatusCode::CONFLICT).await["detail"], "state: done");
-    let reopened = expect(w.app.patch_json(&location, &w.manager, None, &json!({"status": "open"})).await, StatusCode::OK).await;
+    let reopened =
+        expect(w.app.patch_json(&location, &w.manager, None, &json!({"status": "open"})).await, StatusCode::OK).await;
     assert!(reopened["completed_at"].is_null());
 
     // Someone who did not make it and holds no delete right may not delete it; its creator may.
@@ -126,14 +128,19 @@ async fn a_task_is_created_read_changed_completed_reopened_and_deleted() {
 async fn tasks_are_given_to_others_only_with_the_assign_right_and_within_the_division() {
     let w = world().await;
     // An account manager gives tasks to themselves only.
-    let r = w.app.post_json("/api/v1/tasks", Some(&w.manager), &json!({"title": "跟进", "owner_id": w.colleague_id})).await;
+    let r =
+        w.app.post_json("/api/v1/tasks", Some(&w.manager), &json!({"title": "跟进", "owner_id": w.colleague_id})).await;
     assert_eq!(expect(r, StatusCode::FORBIDDEN).await["detail"], "requires schedule.assign");
     // A director gives them to members of their division …
-    let t = task(&w, &w.director, json!({"title": "拜访华星", "owner_id": w.manager_id, "customer_id": w.customer})).await;
+    let t =
+        task(&w, &w.director, json!({"title": "拜访华星", "owner_id": w.manager_id, "customer_id": w.customer})).await;
     assert_eq!(t["owner_id"], w.manager_id.as_str());
     assert_eq!(t["owner"]["label"], "wangwei");
     // … not to another division's people, with or without a record to follow up.
-    let r = w.app.post_json("/api/v1/tasks", Some(&w.director), &json!({"title": "x", "owner_id": w.north_manager_id})).await;
+    let r = w
+        .app
+        .post_json("/api/v1/tasks", Some(&w.director), &json!({"title": "x", "owner_id": w.north_manager_id}))
+        .await;
     assert_eq!(fields(&expect(r, StatusCode::UNPROCESSABLE_ENTITY).await), ["owner_id"]);
     let body = json!({"title": "x", "owner_id": w.north_manager_id, "customer_id": w.customer});
     let r = w.app.post_json("/api/v1/tasks", Some(&w.director), &body).await;
@@ -185,7 +192,10 @@ async fn the_views_show_exactly_mine_the_teams_and_the_overdue_tasks_in_scope() 
     // Another division's director sees none of them, counted or opened.
     let north = w.app.get_ok("/api/v1/tasks?view=team&count=true", &w.north_director).await;
     assert_eq!((titles(&north).len(), north["total"].as_i64()), (0, Some(0)));
-    assert_eq!(w.app.get(&format!("/api/v1/tasks/{}", id(&d)), Some(&w.north_director)).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        w.app.get(&format!("/api/v1/tasks/{}", id(&d)), Some(&w.north_director)).await.status(),
+        StatusCode::NOT_FOUND
+    );
     let r = w.app.get("/api/v1/tasks?view=later", Some(&w.manager)).await;
     assert_eq!(fields(&expect(r, StatusCode::UNPROCESSABLE_ENTITY).await), ["view"]);
 }
@@ -194,16 +204,28 @@ async fn the_views_show_exactly_mine_the_teams_and_the_overdue_tasks_in_scope() 
 async fn bad_task_input_is_refused_naming_each_field_and_changes_nothing() {
     let w = world().await;
     let body = json!({"title": " ", "due_at": "明天", "priority": "asap"});
-    let r = w.app.client.post(w.app.url("/api/v1/tasks")).bearer_auth(&w.manager).header("Accept-Language", "en")
-        .json(&body).send().await.unwrap();
+    let r = w
+        .app
+        .client
+        .post(w.app.url("/api/v1/tasks"))
+        .bearer_auth(&w.manager)
+        .header("Accept-Language", "en")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let problem = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(fields(&problem), ["title", "due_at", "priority"]);
     assert_eq!(problem["errors"][0]["message"], "required");
     // Links must be records the caller can see: another division's customer, a colleague's.
-    let r = w.app.post_json("/api/v1/tasks", Some(&w.manager), &json!({"title": "x", "customer_id": w.north_customer})).await;
+    let r = w
+        .app
+        .post_json("/api/v1/tasks", Some(&w.manager), &json!({"title": "x", "customer_id": w.north_customer}))
+        .await;
     let problem = expect(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!((fields(&problem), problem["errors"][0]["code"].as_str()), (vec!["customer_id"], Some("not_found")));
-    let r = w.app.post_json("/api/v1/tasks", Some(&w.colleague), &json!({"title": "x", "customer_id": w.customer})).await;
+    let r =
+        w.app.post_json("/api/v1/tasks", Some(&w.colleague), &json!({"title": "x", "customer_id": w.customer})).await;
     assert_eq!(fields(&expect(r, StatusCode::UNPROCESSABLE_ENTITY).await), ["customer_id"]);
     let body = json!({"title": "x", "opportunity_id": w.customer});
     let r = w.app.post_json("/api/v1/tasks", Some(&w.manager), &body).await;
@@ -222,7 +244,11 @@ async fn event(w: &World, token: &str, title: &str, starts: &str, ends: &str) ->
 #[tokio::test]
 async fn an_overlapping_event_is_refused_with_its_conflicts_unless_confirmed() {
     let w = world().await;
-    let first = expect(event(&w, &w.manager, "拜访华星", "2026-03-02T10:00:00+08:00", "2026-03-02T11:00:00+08:00").await, StatusCode::CREATED).await;
+    let first = expect(
+        event(&w, &w.manager, "拜访华星", "2026-03-02T10:00:00+08:00", "2026-03-02T11:00:00+08:00").await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert_eq!(first["starts_at"], "2026-03-02T02:00:00Z");
     assert_eq!(first["attendee_ids"], json!([w.manager_id]));
 
@@ -237,28 +263,57 @@ async fn an_overlapping_event_is_refused_with_its_conflicts_unless_confirmed() {
     assert_eq!(conflicts[0]["attendee"], "wangwei");
 
     // Touching ends do not overlap.
-    expect(event(&w, &w.manager, "午餐", "2026-03-02T11:00:00+08:00", "2026-03-02T12:00:00+08:00").await, StatusCode::CREATED).await;
+    expect(
+        event(&w, &w.manager, "午餐", "2026-03-02T11:00:00+08:00", "2026-03-02T12:00:00+08:00").await,
+        StatusCode::CREATED,
+    )
+    .await;
     // The same instant written in UTC overlaps; the same wall clock in UTC does not.
     let r = event(&w, &w.manager, "UTC 电话", "2026-03-02T02:30:00Z", "2026-03-02T02:45:00Z").await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
-    expect(event(&w, &w.manager, "伦敦电话", "2026-03-02T10:00:00Z", "2026-03-02T10:30:00Z").await, StatusCode::CREATED).await;
+    expect(
+        event(&w, &w.manager, "伦敦电话", "2026-03-02T10:00:00Z", "2026-03-02T10:30:00Z").await,
+        StatusCode::CREATED,
+    )
+    .await;
     // Confirmed, it is created anyway.
-    let body = json!({"title": "电话会", "starts_at": "2026-03-02T10:30:00+08:00", "ends_at": "2026-03-02T11:30:00+08:00"});
+    let body =
+        json!({"title": "电话会", "starts_at": "2026-03-02T10:30:00+08:00", "ends_at": "2026-03-02T11:30:00+08:00"});
     let forced = w.app.created("/api/v1/events?confirm_conflict=true", &w.manager, &body).await;
 
     // Inviting someone busy then is refused for them; others' clashes are reported per attendee.
     let body = json!({"title": "部门会议", "kind": "meeting", "starts_at": "2026-03-02T09:00:00+08:00",
         "ends_at": "2026-03-02T10:15:00+08:00", "attendee_ids": [w.manager_id, w.colleague_id]});
     let problem = expect(w.app.post_json("/api/v1/events", Some(&w.director), &body).await, StatusCode::CONFLICT).await;
-    let clashes: Vec<(&str, &str)> = problem["conflicts"].as_array().unwrap().iter()
-        .map(|c| (c["attendee"].as_str().unwrap(), c["title"].as_str().unwrap())).collect();
+    let clashes: Vec<(&str, &str)> = problem["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["attendee"].as_str().unwrap(), c["title"].as_str().unwrap()))
+        .collect();
     assert_eq!(clashes, [("wangwei", "拜访华星")]);
 
     // Moving an event into another is refused the same way; confirmed, it moves.
     let path = format!("/api/v1/events/{}", id(&forced));
-    let r = w.app.patch_json(&path, &w.manager, None, &json!({"starts_at": "2026-03-02T11:30:00+08:00", "ends_at": "2026-03-02T12:30:00+08:00"})).await;
+    let r = w
+        .app
+        .patch_json(
+            &path,
+            &w.manager,
+            None,
+            &json!({"starts_at": "2026-03-02T11:30:00+08:00", "ends_at": "2026-03-02T12:30:00+08:00"}),
+        )
+        .await;
     assert_eq!(expect(r, StatusCode::CONFLICT).await["conflicts"][0]["title"], "午餐");
-    let r = w.app.patch_json(&path, &w.manager, None, &json!({"starts_at": "2026-03-02T13:00:00+08:00", "ends_at": "2026-03-02T14:00:00+08:00"})).await;
+    let r = w
+        .app
+        .patch_json(
+            &path,
+            &w.manager,
+            None,
+            &json!({"starts_at": "2026-03-02T13:00:00+08:00", "ends_at": "2026-03-02T14:00:00+08:00"}),
+        )
+        .await;
     assert_eq!(expect(r, StatusCode::OK).await["starts_at"], "2026-03-02T05:00:00Z");
     // An end before the start names the field.
     let r = event(&w, &w.manager, "倒序", "2026-03-02T15:00:00+08:00", "2026-03-02T14:00:00+08:00").await;
@@ -268,9 +323,21 @@ async fn an_overlapping_event_is_refused_with_its_conflicts_unless_confirmed() {
 #[tokio::test]
 async fn events_are_listed_by_range_for_a_person_or_the_team_within_the_scope() {
     let w = world().await;
-    let visit = expect(event(&w, &w.manager, "拜访", "2026-03-02T10:00:00+08:00", "2026-03-02T11:00:00+08:00").await, StatusCode::CREATED).await;
-    expect(event(&w, &w.colleague, "培训", "2026-03-05T10:00:00+08:00", "2026-03-05T11:00:00+08:00").await, StatusCode::CREATED).await;
-    expect(event(&w, &w.manager, "下月", "2026-04-02T10:00:00+08:00", "2026-04-02T11:00:00+08:00").await, StatusCode::CREATED).await;
+    let visit = expect(
+        event(&w, &w.manager, "拜访", "2026-03-02T10:00:00+08:00", "2026-03-02T11:00:00+08:00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect(
+        event(&w, &w.colleague, "培训", "2026-03-05T10:00:00+08:00", "2026-03-05T11:00:00+08:00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    expect(
+        event(&w, &w.manager, "下月", "2026-04-02T10:00:00+08:00", "2026-04-02T11:00:00+08:00").await,
+        StatusCode::CREATED,
+    )
+    .await;
 
     let march = "from=2026-03-01T00:00:00%2B08:00&to=2026-04-01T00:00:00%2B08:00";
     let team = w.app.get_ok(&format!("/api/v1/events?{march}"), &w.director).await;
@@ -313,9 +380,17 @@ async fn the_calendar_feed_serves_the_users_events_in_utc_with_escaped_text() {
     body["starts_at"] = json!(soon(24));
     body["ends_at"] = json!(soon(25));
     w.app.created("/api/v1/events", &w.manager, &body).await;
-    w.app.created("/api/v1/events", &w.colleague, &json!({"title": "李明的私事", "starts_at": soon(26), "ends_at": soon(27)})).await;
+    w.app
+        .created(
+            "/api/v1/events",
+            &w.colleague,
+            &json!({"title": "李明的私事", "starts_at": soon(26), "ends_at": soon(27)}),
+        )
+        .await;
 
-    let feed = expect(w.app.post_json("/api/v1/calendar-feeds", Some(&w.manager), &json!({})).await, StatusCode::CREATED).await;
+    let feed =
+        expect(w.app.post_json("/api/v1/calendar-feeds", Some(&w.manager), &json!({})).await, StatusCode::CREATED)
+            .await;
     let path = feed["path"].as_str().unwrap().to_string();
     assert!(path.starts_with("/calendar/") && path.ends_with(".ics"), "{path}");
     let r = w.app.client.get(w.app.url(&path)).send().await.unwrap();
@@ -330,7 +405,10 @@ async fn the_calendar_feed_serves_the_users_events_in_utc_with_escaped_text() {
     assert!(!text.contains("李明的私事"), "{text}");
 
     // A wrong token, and the old token once a new one is made, are not found.
-    assert_eq!(w.app.client.get(w.app.url("/calendar/nonsense.ics")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        w.app.client.get(w.app.url("/calendar/nonsense.ics")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
     w.app.post_json("/api/v1/calendar-feeds", Some(&w.manager), &json!({})).await;
     assert_eq!(w.app.client.get(w.app.url(&path)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
 }
@@ -351,8 +429,16 @@ async fn the_task_and_calendar_pages_work_in_chinese_and_english() {
     assert!(customer.contains(&format!("/tasks?view=team&amp;customer_id={}", w.customer)), "{customer}");
 
     // A new appointment from the form, in the user's time zone (Shanghai).
-    let form = [("csrf", csrf.as_str()), ("title", "拜访华星"), ("kind", "appointment"),
-        ("starts_at", "2026-03-02T10:00"), ("ends_at", "2026-03-02T11:00"), ("customer_id", ""), ("location", "上海"), ("notes", "")];
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("title", "拜访华星"),
+        ("kind", "appointment"),
+        ("starts_at", "2026-03-02T10:00"),
+        ("ends_at", "2026-03-02T11:00"),
+        ("customer_id", ""),
+        ("location", "上海"),
+        ("notes", ""),
+    ];
     let r = browser.post("/events", &form).await;
     assert_eq!(r.status(), StatusCode::OK);
     let week = r.text().await.unwrap();
@@ -361,8 +447,16 @@ async fn the_task_and_calendar_pages_work_in_chinese_and_english() {
     assert_eq!(listed["items"][0]["starts_at"], "2026-03-02T02:00:00Z");
 
     // An overlapping one shows the clash and a button to save anyway.
-    let clash = [("csrf", csrf.as_str()), ("title", "电话"), ("kind", "call"),
-        ("starts_at", "2026-03-02T10:30"), ("ends_at", "2026-03-02T10:45"), ("customer_id", ""), ("location", ""), ("notes", "")];
+    let clash = [
+        ("csrf", csrf.as_str()),
+        ("title", "电话"),
+        ("kind", "call"),
+        ("starts_at", "2026-03-02T10:30"),
+        ("ends_at", "2026-03-02T10:45"),
+        ("customer_id", ""),
+        ("location", ""),
+        ("notes", ""),
+    ];
     let r = browser.post("/events", &clash).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let page = r.text().await.unwrap();
@@ -370,12 +464,24 @@ async fn the_task_and_calendar_pages_work_in_chinese_and_english() {
     let mut anyway = clash.to_vec();
     anyway.push(("confirm_conflict", "true"));
     assert_eq!(browser.post("/events", &anyway).await.status(), StatusCode::OK);
-    assert_eq!(w.app.get_ok("/api/v1/events?from=2026-03-02&to=2026-03-03", &w.manager).await["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        w.app.get_ok("/api/v1/events?from=2026-03-02&to=2026-03-03", &w.manager).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 
     for view in ["month", "week", "day"] {
         let zh = browser.get_text(&format!("/calendar?view={view}&date=2026-03-02")).await;
         assert!(zh.contains("拜访华星") && zh.contains(r#"<html lang="zh-CN">"#), "{view}: {zh}");
-        let en = browser.client.get(w.app.url(&format!("/calendar?view={view}&date=2026-03-02"))).header("Accept-Language", "en").send().await.unwrap();
+        let en = browser
+            .client
+            .get(w.app.url(&format!("/calendar?view={view}&date=2026-03-02")))
+            .header("Accept-Language", "en")
+            .send()
+            .await
+            .unwrap();
         let en = en.text().await.unwrap();
         assert!(en.contains("Subscribe in a calendar app"), "{view}: {en}");
     }
@@ -394,13 +500,20 @@ async fn the_task_and_calendar_pages_work_in_chinese_and_english() {
     // A task from the form, then done from the list.
     let form = browser.get_text(&format!("/tasks/new?customer_id={}", w.customer)).await;
     assert!(form.contains("截止时间"), "{form}");
-    let fields = [("csrf", csrf.as_str()), ("title", "寄样品"), ("due_at", "2026-03-03T09:00"), ("priority", "high"),
-        ("customer_id", w.customer.as_str()), ("notes", "")];
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("title", "寄样品"),
+        ("due_at", "2026-03-03T09:00"),
+        ("priority", "high"),
+        ("customer_id", w.customer.as_str()),
+        ("notes", ""),
+    ];
     let r = browser.post("/tasks", &fields).await;
     assert_eq!(r.status(), StatusCode::OK);
     let t = w.app.get_ok("/api/v1/tasks?q=寄样品", &w.manager).await;
     assert_eq!(t["items"][0]["due_at"], "2026-03-03T01:00:00Z");
-    let r = browser.post(&format!("/tasks/{}/complete", id(&t["items"][0])), &[("csrf", &csrf), ("back", "/tasks")]).await;
+    let r =
+        browser.post(&format!("/tasks/{}/complete", id(&t["items"][0])), &[("csrf", &csrf), ("back", "/tasks")]).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(w.app.get_ok("/api/v1/tasks?q=寄样品", &w.manager).await["items"][0]["status"], "done");
     // A missing title is shown beside the field, in the user's language.

@@ -17,7 +17,9 @@ use crm_core::schedule::{Event, EventInput, EventPatchInput, Task, TaskAssignInp
 use crate::http::AppState;
 use crate::http::api::customers::flag;
 use crate::http::error::AppError;
-use crate::http::extract::{ApiActor, ApiJson, Created, IfMatch, ListFormat, ListQuery, ListResponse, Tagged, parse_id};
+use crate::http::extract::{
+    ApiActor, ApiJson, Created, IfMatch, ListFormat, ListQuery, ListResponse, Tagged, parse_id,
+};
 
 type Result<T> = std::result::Result<T, AppError>;
 

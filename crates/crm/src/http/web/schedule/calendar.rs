@@ -111,7 +111,11 @@ fn lay_out(tz: Tz, span: Span, date: NaiveDate, first: NaiveDate, end: NaiveDate
                 .filter(|e| e.starts_at < ends && e.ends_at > starts)
                 .map(|e| {
                     let from = e.starts_at.max(starts).with_timezone(&tz).format("%H:%M");
-                    let to = if e.ends_at >= ends { "24:00".to_string() } else { e.ends_at.with_timezone(&tz).format("%H:%M").to_string() };
+                    let to = if e.ends_at >= ends {
+                        "24:00".to_string()
+                    } else {
+                        e.ends_at.with_timezone(&tz).format("%H:%M").to_string()
+                    };
                     Slot { id: e.id, title: e.title.clone(), kind: e.kind, hours: format!("{from}–{to}") }
                 })
                 .collect();
@@ -264,7 +268,9 @@ impl FormPage {
             conflicts,
             can_delete: event.as_ref().is_some_and(|e| {
                 actor.can(Module::Schedule, Action::Delete)
-                    || (actor.can(Module::Schedule, Action::Edit) && actor.user_id.is_some() && e.created_by == actor.user_id)
+                    || (actor.can(Module::Schedule, Action::Edit)
+                        && actor.user_id.is_some()
+                        && e.created_by == actor.user_id)
             }),
             event,
         })

@@ -65,9 +65,17 @@ pub async fn list(
     let view = if query.get("view").is_empty() { "mine" } else { query.get("view") };
     let (status, priority) = (query.get("status"), query.get("priority"));
     let (owner, customer) = (query.get("owner_id"), query.get("customer_id"));
-    let filters = [("view", view), ("status", status), ("priority", priority), ("owner_id", owner), ("customer_id", customer)];
+    let filters =
+        [("view", view), ("status", status), ("priority", priority), ("owner_id", owner), ("customer_id", customer)];
     let page = schedule::list_tasks(&state.db, &web.actor, &list_request(q, cursor, &filters)?).await?;
-    let params = [("q", q), ("view", view), ("status", status), ("priority", priority), ("owner_id", owner), ("customer_id", customer)];
+    let params = [
+        ("q", q),
+        ("view", view),
+        ("status", status),
+        ("priority", priority),
+        ("owner_id", owner),
+        ("customer_id", customer),
+    ];
     let owners = colleagues(&state, &web.actor).await?.into_iter().map(|c| c.choice).collect();
     layout::ok(&ListPage {
         l: Layout::new(&web, "tasks-title").with_fields("task"),
@@ -145,7 +153,8 @@ impl FormPage {
             assigning,
             can_edit: actor.can(Module::Schedule, Action::Edit),
             can_delete: task.as_ref().is_some_and(|t| {
-                actor.can(Module::Schedule, Action::Delete) || (actor.user_id.is_some() && t.created_by == actor.user_id)
+                actor.can(Module::Schedule, Action::Delete)
+                    || (actor.user_id.is_some() && t.created_by == actor.user_id)
             }),
             task,
         })
@@ -288,7 +297,9 @@ pub async fn assign(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let result = match form.id("owner_id") {
-        Ok(owner_id) => schedule::assign_task(&state.db, &web.actor, id, form.version(), TaskAssignInput { owner_id }).await,
+        Ok(owner_id) => {
+            schedule::assign_task(&state.db, &web.actor, id, form.version(), TaskAssignInput { owner_id }).await
+        }
         Err(e) => Err(Error::Invalid(vec![e])),
     };
     match result {

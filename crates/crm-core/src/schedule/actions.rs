@@ -231,14 +231,15 @@ pub async fn assign_task<S: Store>(
     Ok(store.get_task(&actor.division_scope(), id).await?)
 }
 
-/// Whoever holds `schedule.delete`, and who made the record with `schedule.edit`: a manager
-/// may take back their own task or appointment.
+/// Who may delete a task or an event: whoever holds `schedule.delete`, and who made it with
+/// `schedule.edit` (a manager takes back their own task or appointment).
+pub fn deletes(actor: &Actor, created_by: Option<Uuid>) -> bool {
+    actor.can(Module::Schedule, Action::Delete)
+        || (actor.can(Module::Schedule, Action::Edit) && actor.user_id.is_some() && created_by == actor.user_id)
+}
+
 fn may_delete(actor: &Actor, created_by: Option<Uuid>) -> Result<(), Error> {
-    if actor.can(Module::Schedule, Action::Delete) || (actor.user_id.is_some() && created_by == actor.user_id) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden("schedule.delete".into()))
-    }
+    if deletes(actor, created_by) { Ok(()) } else { Err(Error::Forbidden("schedule.delete".into())) }
 }
 
 pub async fn delete_task<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<(), Error> {

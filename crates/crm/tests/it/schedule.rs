@@ -415,6 +415,20 @@ async fn the_calendar_feed_serves_the_users_events_in_utc_with_escaped_text() {
 
 // ---- pages ----------------------------------------------------------------------------------
 
+/// The fields of the event form as a browser posts them: an appointment at local times.
+fn event_form<'a>(csrf: &'a str, title: &'a str, starts: &'a str, ends: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("title", title),
+        ("kind", "appointment"),
+        ("starts_at", starts),
+        ("ends_at", ends),
+        ("customer_id", ""),
+        ("location", ""),
+        ("notes", ""),
+    ]
+}
+
 #[tokio::test]
 async fn the_task_and_calendar_pages_work_in_chinese_and_english() {
     let w = world().await;
@@ -429,16 +443,7 @@ async fn the_task_and_calendar_pages_work_in_chinese_and_english() {
     assert!(customer.contains(&format!("/tasks?view=team&amp;customer_id={}", w.customer)), "{customer}");
 
     // A new appointment from the form, in the user's time zone (Shanghai).
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("title", "拜访华星"),
-        ("kind", "appointment"),
-        ("starts_at", "2026-03-02T10:00"),
-        ("ends_at", "2026-03-02T11:00"),
-        ("customer_id", ""),
-        ("location", "上海"),
-        ("notes", ""),
-    ];
+    let form = event_form(&csrf, "拜访华星", "2026-03-02T10:00", "2026-03-02T11:00");
     let r = browser.post("/events", &form).await;
     assert_eq!(r.status(), StatusCode::OK);
     let week = r.text().await.unwrap();
@@ -447,21 +452,12 @@ async fn the_task_and_calendar_pages_work_in_chinese_and_english() {
     assert_eq!(listed["items"][0]["starts_at"], "2026-03-02T02:00:00Z");
 
     // An overlapping one shows the clash and a button to save anyway.
-    let clash = [
-        ("csrf", csrf.as_str()),
-        ("title", "电话"),
-        ("kind", "call"),
-        ("starts_at", "2026-03-02T10:30"),
-        ("ends_at", "2026-03-02T10:45"),
-        ("customer_id", ""),
-        ("location", ""),
-        ("notes", ""),
-    ];
+    let clash = event_form(&csrf, "电话", "2026-03-02T10:30", "2026-03-02T10:45");
     let r = browser.post("/events", &clash).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let page = r.text().await.unwrap();
     assert!(page.contains("仍然保存") && page.contains("拜访华星"), "{page}");
-    let mut anyway = clash.to_vec();
+    let mut anyway = clash.clone();
     anyway.push(("confirm_conflict", "true"));
     assert_eq!(browser.post("/events", &anyway).await.status(), StatusCode::OK);
     assert_eq!(

@@ -12,12 +12,12 @@ use uuid::Uuid;
 
 use crm_core::Error;
 use crm_core::access::{Action, Module};
-use crm_core::customers::actions as customers;
 use crm_core::listing::{ListRequest, MAX_LIMIT};
 use crm_core::patch::Patch;
 use crm_core::schedule::actions as schedule;
 use crm_core::schedule::{Conflict, Event, EventInput, EventKind, EventPatchInput};
 
+use super::customer_choices;
 use crate::http::AppState;
 use crate::http::api::schedule::feed_path;
 use crate::http::error::AppError;
@@ -225,9 +225,6 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Re
         .into_response())
 }
 
-/// How many customers the form offers to choose from.
-const CUSTOMER_CHOICES: u32 = 500;
-
 #[derive(Template)]
 #[template(path = "schedule/event_form.html")]
 struct FormPage {
@@ -252,12 +249,7 @@ impl FormPage {
         conflicts: Vec<Conflict>,
     ) -> Result<Self, AppError> {
         let actor = &web.actor;
-        let req = ListRequest::first("name", CUSTOMER_CHOICES);
-        let customers = match customers::list_customers(&state.db, actor, &req).await {
-            Ok(page) => page.items.into_iter().map(|c| Choice::new(c.id.to_string(), c.name)).collect(),
-            Err(Error::Forbidden(_)) => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
+        let customers = customer_choices(state, actor).await?;
         let title = if event.is_some() { "events-record" } else { "events-new" };
         Ok(Self {
             l: Layout::new(web, title).with_fields("event"),
@@ -266,12 +258,7 @@ impl FormPage {
             customers,
             people: colleagues(state, actor).await?.into_iter().map(|c| c.choice).collect(),
             conflicts,
-            can_delete: event.as_ref().is_some_and(|e| {
-                actor.can(Module::Schedule, Action::Delete)
-                    || (actor.can(Module::Schedule, Action::Edit)
-                        && actor.user_id.is_some()
-                        && e.created_by == actor.user_id)
-            }),
+            can_delete: event.as_ref().is_some_and(|e| schedule::deletes(actor, e.created_by)),
             event,
         })
     }

@@ -8,7 +8,14 @@ mod tasks;
 use axum::Router;
 use axum::routing::{get, post};
 
+use crm_core::Error;
+use crm_core::access::Actor;
+use crm_core::customers::actions as customers;
+use crm_core::listing::ListRequest;
+
 use crate::http::AppState;
+use crate::http::error::AppError;
+use crate::http::web::layout::Choice;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -25,4 +32,16 @@ pub fn routes() -> Router<AppState> {
         .route("/events/new", get(calendar::new))
         .route("/events/{id}", get(calendar::edit).post(calendar::update))
         .route("/events/{id}/delete", post(calendar::delete))
+}
+
+/// How many customers a form offers to choose from; a customer's page links with its id.
+const CUSTOMER_CHOICES: u32 = 500;
+
+/// Customers a task or an appointment can be about; none for who may not read customers.
+async fn customer_choices(state: &AppState, actor: &Actor) -> Result<Vec<Choice>, AppError> {
+    match customers::list_customers(&state.db, actor, &ListRequest::first("name", CUSTOMER_CHOICES)).await {
+        Ok(page) => Ok(page.items.into_iter().map(|c| Choice::new(c.id.to_string(), c.name)).collect()),
+        Err(Error::Forbidden(_)) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
 }

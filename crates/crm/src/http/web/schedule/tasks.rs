@@ -10,12 +10,12 @@ use uuid::Uuid;
 
 use crm_core::Error;
 use crm_core::access::{Action, Module};
-use crm_core::customers::actions as customers;
 use crm_core::listing::ListRequest;
 use crm_core::patch::Patch;
 use crm_core::schedule::actions::{self as schedule, TASK_VIEWS};
 use crm_core::schedule::{Priority, Task, TaskAssignInput, TaskInput, TaskPatchInput, TaskStatus};
 
+use super::customer_choices;
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::extract::parse_id;
@@ -97,9 +97,6 @@ pub async fn list(
     })
 }
 
-/// How many customers the form offers to choose from; a customer's page links with its id.
-const CUSTOMER_CHOICES: u32 = 500;
-
 #[derive(Template)]
 #[template(path = "schedule/task_form.html")]
 struct FormPage {
@@ -127,12 +124,7 @@ impl FormPage {
         assigning: FormState,
     ) -> Result<Self, AppError> {
         let actor = &web.actor;
-        let req = ListRequest::first("name", CUSTOMER_CHOICES);
-        let customers = match customers::list_customers(&state.db, actor, &req).await {
-            Ok(page) => page.items.into_iter().map(|c| Choice::new(c.id.to_string(), c.name)).collect(),
-            Err(Error::Forbidden(_)) => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
+        let customers = customer_choices(state, actor).await?;
         let owners = if actor.can(Module::Schedule, Action::Assign) {
             let people = colleagues(state, actor).await?;
             match &task {
@@ -152,10 +144,7 @@ impl FormPage {
             owners,
             assigning,
             can_edit: actor.can(Module::Schedule, Action::Edit),
-            can_delete: task.as_ref().is_some_and(|t| {
-                actor.can(Module::Schedule, Action::Delete)
-                    || (actor.user_id.is_some() && t.created_by == actor.user_id)
-            }),
+            can_delete: task.as_ref().is_some_and(|t| schedule::deletes(actor, t.created_by)),
             task,
         })
     }

@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use crm_core::Error;
 use crm_core::access::{Action, Module};
-use crm_core::listing::ListRequest;
 use crm_core::patch::Patch;
 use crm_core::schedule::actions::{self as schedule, TASK_VIEWS};
 use crm_core::schedule::{Priority, Task, TaskAssignInput, TaskInput, TaskPatchInput, TaskStatus};

@@ -94,3 +94,7 @@ field-event-division-id = Division
 problem-overlap = The appointment overlaps others of the same people; confirm to save it anyway
 error-not-after-start = must be after the start
 error-range-too-long = at most { $param } days
+
+entity-tasks = Tasks
+entity-events = Appointments
+entity-calendar_feeds = Calendar addresses

@@ -94,3 +94,7 @@ field-event-division-id = 版块
 problem-overlap = 该日程与相同人员的其他日程时间重叠；确认后仍可保存
 error-not-after-start = 必须晚于开始时间
 error-range-too-long = 最多 { $param } 天
+
+entity-tasks = 任务
+entity-events = 日程
+entity-calendar_feeds = 日历订阅地址

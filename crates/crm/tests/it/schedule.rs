@@ -235,6 +235,22 @@ async fn bad_task_input_is_refused_naming_each_field_and_changes_nothing() {
     assert!(titles(&w.app.get_ok("/api/v1/tasks", &w.manager).await).is_empty());
 }
 
+#[tokio::test]
+async fn a_merged_customers_tasks_and_appointments_follow_it() {
+    let w = world().await;
+    let twin = w.app.create_customer(&w.manager, &json!({"name": "华星科技有限公司"})).await;
+    let t = task(&w, &w.manager, json!({"title": "催款", "customer_id": id(&twin)})).await;
+    let body = json!({"title": "拜访", "customer_id": id(&twin), "starts_at": "2026-03-02T10:00:00+08:00",
+        "ends_at": "2026-03-02T11:00:00+08:00"});
+    let e = w.app.created("/api/v1/events", &w.manager, &body).await;
+    let merge = format!("/api/v1/customers/{}/merge", w.customer);
+    expect(w.app.post_json(&merge, Some(&w.director), &json!({"from_id": id(&twin)})).await, StatusCode::OK).await;
+    let t = w.app.get_ok(&format!("/api/v1/tasks/{}", id(&t)), &w.manager).await;
+    assert_eq!(t["customer_id"], w.customer.as_str());
+    let e = w.app.get_ok(&format!("/api/v1/events/{}", id(&e)), &w.manager).await;
+    assert_eq!(e["customer"]["label"], "华星科技");
+}
+
 // ---- events ---------------------------------------------------------------------------------
 
 async fn event(w: &World, token: &str, title: &str, starts: &str, ends: &str) -> reqwest::Response {

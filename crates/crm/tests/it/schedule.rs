@@ -253,6 +253,10 @@ async fn a_merged_customers_tasks_and_appointments_follow_it() {
 
 // ---- events ---------------------------------------------------------------------------------
 
+fn period(starts: &str, ends: &str) -> Value {
+    json!({"starts_at": starts, "ends_at": ends})
+}
+
 async fn event(w: &World, token: &str, title: &str, starts: &str, ends: &str) -> reqwest::Response {
     w.app.post_json("/api/v1/events", Some(token), &json!({"title": title, "starts_at": starts, "ends_at": ends})).await
 }
@@ -313,22 +317,12 @@ async fn an_overlapping_event_is_refused_with_its_conflicts_unless_confirmed() {
     let path = format!("/api/v1/events/{}", id(&forced));
     let r = w
         .app
-        .patch_json(
-            &path,
-            &w.manager,
-            None,
-            &json!({"starts_at": "2026-03-02T11:30:00+08:00", "ends_at": "2026-03-02T12:30:00+08:00"}),
-        )
+        .patch_json(&path, &w.manager, None, &period("2026-03-02T11:30:00+08:00", "2026-03-02T12:30:00+08:00"))
         .await;
     assert_eq!(expect(r, StatusCode::CONFLICT).await["conflicts"][0]["title"], "午餐");
     let r = w
         .app
-        .patch_json(
-            &path,
-            &w.manager,
-            None,
-            &json!({"starts_at": "2026-03-02T13:00:00+08:00", "ends_at": "2026-03-02T14:00:00+08:00"}),
-        )
+        .patch_json(&path, &w.manager, None, &period("2026-03-02T13:00:00+08:00", "2026-03-02T14:00:00+08:00"))
         .await;
     assert_eq!(expect(r, StatusCode::OK).await["starts_at"], "2026-03-02T05:00:00Z");
     // An end before the start names the field.

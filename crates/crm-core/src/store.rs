@@ -5,6 +5,8 @@ use crate::access::AccessStore;
 use crate::base_data::BaseDataStore;
 use crate::customers::CustomerStore;
 use crate::jobs::JobStore;
+use crate::notifications::NotificationStore;
+use crate::reports::ReportStore;
 use crate::sales::SalesStore;
 use crate::schedule::ScheduleStore;
 use crate::service::ServiceStore;
@@ -34,7 +36,9 @@ pub trait Store:
     + SalesStore
     + ServiceStore
     + ScheduleStore
+    + NotificationStore
     + JobStore
+    + ReportStore
     + Clone
     + Send
     + Sync
@@ -49,7 +53,9 @@ impl<
         + SalesStore
         + ServiceStore
         + ScheduleStore
+        + NotificationStore
         + JobStore
+        + ReportStore
         + Clone
         + Send
         + Sync

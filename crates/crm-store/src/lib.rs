@@ -10,6 +10,8 @@ mod database;
 mod dialect;
 mod jobs;
 mod listing;
+mod notifications;
+mod reports;
 mod sales;
 mod schedule;
 mod seed;

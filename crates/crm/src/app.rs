@@ -40,8 +40,8 @@ pub async fn serve(
     let runner = app.state.config.jobs.enabled.then(|| {
         let db = app.state.db.clone();
         let poll = std::time::Duration::from_secs(app.state.config.jobs.poll_seconds);
-        let sales = app.state.config.sales.clone();
-        tokio::spawn(crate::jobs::run_forever(db, sales, poll, jobs_stopped))
+        let config = app.state.config.clone();
+        tokio::spawn(crate::jobs::run_forever(db, config, poll, jobs_stopped))
     });
     let service = router(app.state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;

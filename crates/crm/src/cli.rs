@@ -279,7 +279,7 @@ pub async fn run(cli: Cli) -> CliResult {
         }
         Command::Jobs(JobsCommand::Run { name }) => {
             let db = open(&config).await?;
-            let summary = crate::jobs::run_now(&db, &config.sales, &name).await?;
+            let summary = crate::jobs::run_now(&db, &config, &name).await?;
             println!("{name}: {summary}");
             Ok(())
         }

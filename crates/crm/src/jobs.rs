@@ -1,18 +1,20 @@
 //! Scheduled jobs. Each periodic job is a row of the `jobs` table; any number of processes
 //! run `run_forever`, and the lease taken by a conditional UPDATE makes each run happen once.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::watch;
 
 use crm_core::jobs::JobStore;
+use crm_core::notifications::actions as notifications;
 use crm_core::sales::contracts::actions as contracts;
 use crm_core::sales::opportunities::actions as opportunities;
 use crm_core::service::actions as service;
 use crm_store::Db;
 
-use crate::config::SalesConfig;
+use crate::config::Config;
 
 /// How long a claimed job may run before another process may take it over.
 const LEASE: chrono::Duration = chrono::Duration::minutes(10);
@@ -27,10 +29,21 @@ pub enum Job {
     ContractReminders,
     /// Flags service requests that missed their response or resolution target (SVC-3).
     SlaCheck,
+    /// Reminds owners of their customers' contacts' birthdays (CUS-10).
+    Birthdays,
+    /// Tells account managers of users who stopped signing in (ACL-6).
+    InactiveUsers,
 }
 
 impl Job {
-    pub const ALL: [Job; 4] = [Job::Housekeeping, Job::StaleOpportunities, Job::ContractReminders, Job::SlaCheck];
+    pub const ALL: [Job; 6] = [
+        Job::Housekeeping,
+        Job::StaleOpportunities,
+        Job::ContractReminders,
+        Job::SlaCheck,
+        Job::Birthdays,
+        Job::InactiveUsers,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +51,8 @@ impl Job {
             Job::StaleOpportunities => "stale-opportunities",
             Job::ContractReminders => "contract-reminders",
             Job::SlaCheck => "sla-check",
+            Job::Birthdays => "birthdays",
+            Job::InactiveUsers => "inactive-users",
         }
     }
 
@@ -47,6 +62,9 @@ impl Job {
             Job::StaleOpportunities => chrono::Duration::days(1),
             Job::ContractReminders => chrono::Duration::hours(1),
             Job::SlaCheck => chrono::Duration::minutes(5),
+            // Hourly, so that a birthday is noticed early in the morning of the company's day.
+            Job::Birthdays => chrono::Duration::hours(1),
+            Job::InactiveUsers => chrono::Duration::days(1),
         }
     }
 
@@ -55,14 +73,14 @@ impl Job {
     }
 
     /// Runs the job once; the text says what it did.
-    async fn execute(self, db: &Db, sales: &SalesConfig) -> Result<String, crm_core::Error> {
+    async fn execute(self, db: &Db, config: &Config) -> Result<String, crm_core::Error> {
         match self {
             Job::Housekeeping => {
                 let removed = db.purge_expired(Utc::now() - chrono::Duration::days(1)).await?;
                 Ok(format!("removed {removed} expired sessions and failed sign-ins"))
             }
             Job::StaleOpportunities => {
-                let run = opportunities::flag_stale(db, Utc::now(), sales.stale_after_days).await?;
+                let run = opportunities::flag_stale(db, Utc::now(), config.sales.stale_after_days).await?;
                 Ok(format!("flagged {} stale opportunities, {} active again", run.flagged, run.cleared))
             }
             Job::ContractReminders => {
@@ -72,6 +90,15 @@ impl Job {
             Job::SlaCheck => {
                 let run = service::check_sla(db, Utc::now()).await?;
                 Ok(format!("flagged {} overdue service requests", run.flagged))
+            }
+            Job::Birthdays => {
+                let run = notifications::notify_birthdays(db, crm_core::customers::actions::today()).await?;
+                Ok(format!("wrote {} birthday reminders", run.written))
+            }
+            Job::InactiveUsers => {
+                let run =
+                    notifications::notify_inactive_users(db, Utc::now(), config.access.inactive_after_days).await?;
+                Ok(format!("wrote {} notices of inactive users", run.written))
             }
         }
     }
@@ -102,7 +129,7 @@ pub enum RunError {
 }
 
 /// Runs one job now (`crm jobs run NAME`), unless another process is running it.
-pub async fn run_now(db: &Db, sales: &SalesConfig, name: &str) -> Result<String, RunError> {
+pub async fn run_now(db: &Db, config: &Config, name: &str) -> Result<String, RunError> {
     let job = Job::by_name(name).ok_or_else(|| RunError::Unknown(name.to_string()))?;
     let failed = |source| RunError::Failed { name: name.to_string(), source };
     register_all(db).await.map_err(failed)?;
@@ -111,7 +138,7 @@ pub async fn run_now(db: &Db, sales: &SalesConfig, name: &str) -> Result<String,
     if !db.claim_job(name, &owner, now, now + LEASE).await.map_err(|e| failed(e.into()))? {
         return Err(RunError::Busy(name.to_string()));
     }
-    let outcome = job.execute(db, sales).await;
+    let outcome = job.execute(db, config).await;
     let error = outcome.as_ref().err().map(|e| format!("{e}"));
     let next = Utc::now() + job.interval();
     db.finish_job(name, &owner, Utc::now(), next, error.as_deref()).await.map_err(|e| failed(e.into()))?;
@@ -119,7 +146,7 @@ pub async fn run_now(db: &Db, sales: &SalesConfig, name: &str) -> Result<String,
 }
 
 /// Claims and runs due jobs until `stop` turns true.
-pub async fn run_forever(db: Db, sales: SalesConfig, poll: Duration, mut stop: watch::Receiver<bool>) {
+pub async fn run_forever(db: Db, config: Arc<Config>, poll: Duration, mut stop: watch::Receiver<bool>) {
     if let Err(e) = register_all(&db).await {
         tracing::error!(error = %e, "cannot register jobs; the job runner is not started");
         return;
@@ -135,7 +162,7 @@ pub async fn run_forever(db: Db, sales: SalesConfig, poll: Duration, mut stop: w
                         db.finish_job(&record.name, &owner, now, now + LEASE, Some("unknown to this version")).await;
                     continue;
                 };
-                let outcome = job.execute(&db, &sales).await;
+                let outcome = job.execute(&db, &config).await;
                 let error = match &outcome {
                     Ok(summary) => {
                         tracing::info!(job = job.name(), %summary, "job done");

@@ -25,7 +25,7 @@ use crate::store::{Store, StoreError};
 
 /// Record numbers carry the company's calendar day: China Standard Time, which has no
 /// daylight saving, so a fixed offset is exact.
-pub(crate) fn today() -> NaiveDate {
+pub fn today() -> NaiveDate {
     let now = Utc::now();
     FixedOffset::east_opt(8 * 3600).map_or_else(|| now.date_naive(), |china| now.with_timezone(&china).date_naive())
 }

@@ -105,9 +105,9 @@ pub async fn list(db: &Db, scope: &Scope, req: &ListRequest) -> Result<Page<Cont
 
 /// Contacts whose document matches `q` (global search), newest first.
 pub async fn search(db: &Db, scope: &Scope, q: &str, limit: u32) -> Result<Vec<Contact>, StoreError> {
-    let query = DocumentQuery { columns: COLUMNS, from: FROM, id: "ct.id", entity: Entity::Contact };
-    let Some(sql) = query.sql(db.backend, q, &scoped(scope), limit) else { return Ok(Vec::new()) };
-    let rows = sql.query().fetch_all(&db.reader).await.map_err(store_error)?;
+    let query = DocumentQuery { columns: COLUMNS, from: FROM, id: "ct.id", entity: Entity::Contact.code() };
+    let mut conn = db.reader.acquire().await.map_err(store_error)?;
+    let rows = query.fetch(&mut conn, db.backend, q, &scoped(scope), limit).await?;
     rows.iter().map(from_row).collect()
 }
 

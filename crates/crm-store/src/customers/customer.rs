@@ -219,10 +219,9 @@ pub async fn list(db: &Db, scope: &Scope, req: &ListRequest) -> Result<Page<Cust
 
 /// Customers whose own document matches `q` (global search), newest first.
 pub async fn search(db: &Db, scope: &Scope, q: &str, limit: u32) -> Result<Vec<Customer>, StoreError> {
-    let query = DocumentQuery { columns: COLUMNS, from: FROM, id: "c.id", entity: Entity::Customer };
-    let Some(sql) = query.sql(db.backend, q, &scoped(scope), limit) else { return Ok(Vec::new()) };
+    let query = DocumentQuery { columns: COLUMNS, from: FROM, id: "c.id", entity: Entity::Customer.code() };
     let mut conn = db.reader.acquire().await.map_err(store_error)?;
-    let rows = sql.query().fetch_all(&mut *conn).await.map_err(store_error)?;
+    let rows = query.fetch(&mut conn, db.backend, q, &scoped(scope), limit).await?;
     load(&mut conn, &rows).await
 }
 

@@ -2,6 +2,7 @@
 //! transaction that changes the record (CUS-6, INT-6), and the conditions that query them.
 
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use crm_core::customers::search::{document, phone_keys, query_tokens};
@@ -9,7 +10,7 @@ use crm_core::customers::{Contact, Customer};
 use crm_core::store::StoreError;
 
 use crate::database::Backend;
-use crate::dialect::{push_documents_first, push_documents_match, push_tokens_match};
+use crate::dialect::{push_documents_first, push_documents_match, push_tokens_match, search_windows};
 use crate::sql::{Arg, Rows, Sql, store_error};
 
 /// `customer` or `contact`: which record a document or phone row describes.
@@ -20,7 +21,7 @@ pub enum Entity {
 }
 
 impl Entity {
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Entity::Customer => "customer",
             Entity::Contact => "contact",
@@ -139,29 +140,44 @@ pub fn push_search(backend: Backend, sql: &mut Sql, id: &str, entity: Option<Ent
 }
 
 /// The global search of one kind of record: `SELECT {columns} FROM` the documents of `entity`
-/// holding every token of `q`, then `from` (the record's tables, whose `{id}` the document
-/// names), within `scope`, newest document first, at most `limit`. None when `q` has no
-/// searchable token.
+/// (`customer`, `contact`, `article`, …) holding every token, then `from` (the record's
+/// tables, whose `{id}` the document names), with further conditions, newest document first,
+/// at most `limit`.
 pub struct DocumentQuery<'a> {
     pub columns: &'a str,
     pub from: &'a str,
     pub id: &'a str,
-    pub entity: Entity,
+    pub entity: &'static str,
 }
 
 impl DocumentQuery<'_> {
-    pub fn sql(&self, backend: Backend, q: &str, scope: &Sql, limit: u32) -> Option<Sql> {
+    /// The rows; none when `q` has no searchable token. `conditions` start with ` AND `.
+    pub async fn fetch(
+        &self,
+        conn: &mut AnyConnection,
+        backend: Backend,
+        q: &str,
+        conditions: &Sql,
+        limit: u32,
+    ) -> Result<Vec<AnyRow>, StoreError> {
         let tokens: Vec<String> = query_tokens(q).into_iter().collect();
         if tokens.is_empty() {
-            return None;
+            return Ok(Vec::new());
         }
-        let mut sql = Sql::new("SELECT ");
-        sql.push(self.columns).push(" FROM ");
-        let order = push_documents_first(backend, &mut sql, self.entity.code());
-        sql.push(self.from).push(" WHERE ").push(self.id).push(" = s.entity_id");
-        push_documents_match(backend, &mut sql, self.entity.code(), &tokens);
-        sql.append(scope).push(" ORDER BY ").push(order).push(" LIMIT ").bind(i64::from(limit));
-        Some(sql)
+        let mut rows = Vec::new();
+        for window in search_windows(backend, limit) {
+            let mut sql = Sql::new("SELECT ");
+            sql.push(self.columns).push(" FROM ");
+            let order = push_documents_first(backend, &mut sql, self.entity, window);
+            sql.push(self.from).push(" WHERE ").push(self.id).push(" = s.entity_id");
+            push_documents_match(backend, &mut sql, self.entity, &tokens);
+            sql.append(conditions).push(" ORDER BY ").push(order).push(" LIMIT ").bind(i64::from(limit));
+            rows = sql.query().fetch_all(&mut *conn).await.map_err(store_error)?;
+            if rows.len() >= limit as usize {
+                break;
+            }
+        }
+        Ok(rows)
     }
 }
 

@@ -3,4 +3,5 @@
 mod contracts;
 mod opportunities;
 
-pub(crate) use opportunities::seed_stages;
+pub(crate) use contracts::ITEM_RECEIVED;
+pub(crate) use opportunities::{push_pipeline_filter, seed_stages};

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use crm_core::access::{AuditStamp, Scope};
-use crm_core::customers::search::{document, query_tokens};
+use crm_core::customers::search::document;
 use crm_core::listing::{ListRequest, Page};
 use crm_core::service::{Article, NewArticle, ServiceRequest};
 use crm_core::store::StoreError;
@@ -14,7 +14,7 @@ use crm_core::store::StoreError;
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::customers::customer;
-use crate::dialect::{push_documents_first, push_documents_match};
+use crate::customers::index::DocumentQuery;
 use crate::listing::{Kind, ListSpec, find, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
@@ -84,12 +84,7 @@ pub async fn list(db: &Db, req: &ListRequest) -> Result<Page<Article>, StoreErro
         return list_rows(&db.reader, &LIST, &Scope::everything(), &extra, &rest).await?.try_map(|r| from_row(&r));
     }
     // A search: one ranked page, articles with the words in their title first, each part
-    // newest first. Both walk the index of their kind of document and stop at the limit,
-    // however common the words.
-    let tokens: Vec<String> = query_tokens(q).into_iter().collect();
-    if tokens.is_empty() {
-        return Ok(Page { items: Vec::new(), next_cursor: None, total: None });
-    }
+    // newest first, each read as the global search reads customers.
     if let Some(category) = rest.filter("category") {
         extra.push(" AND a.category = ").bind(category.to_string());
     }
@@ -97,14 +92,10 @@ pub async fn list(db: &Db, req: &ListRequest) -> Result<Page<Article>, StoreErro
         return Err(StoreError::Invalid(crm_core::FieldError::new(name.clone(), "unknown_filter")));
     }
     let mut items: Vec<Article> = Vec::new();
+    let mut conn = db.reader.acquire().await.map_err(store_error)?;
     for kind in [TITLE_KIND, KIND] {
-        let mut sql = Sql::new("SELECT ");
-        sql.push(COLUMNS).push(" FROM ");
-        let order = push_documents_first(db.backend, &mut sql, kind);
-        sql.push(FROM).push(" WHERE a.id = s.entity_id");
-        push_documents_match(db.backend, &mut sql, kind, &tokens);
-        sql.append(&extra).push(" ORDER BY ").push(order).push(" LIMIT ").bind(i64::from(req.limit));
-        for row in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
+        let query = DocumentQuery { columns: COLUMNS, from: FROM, id: "a.id", entity: kind };
+        for row in query.fetch(&mut conn, db.backend, q, &extra, req.limit).await? {
             let a = from_row(&row)?;
             if items.len() < req.limit as usize && !items.iter().any(|i| i.id == a.id) {
                 items.push(a);

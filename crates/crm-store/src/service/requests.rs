@@ -10,6 +10,7 @@ use crm_core::FieldError;
 use crm_core::access::{AuditStamp, Scope};
 use crm_core::customers::{Customer, Ref};
 use crm_core::listing::{ListRequest, Page};
+use crm_core::notifications::NotificationKind;
 use crm_core::service::{NewServiceRequest, ServiceRequest, ServiceStatus, rounded_average};
 use crm_core::store::StoreError;
 
@@ -18,6 +19,7 @@ use crate::audit::{self, Change};
 use crate::base_data::next_number;
 use crate::customers::customer;
 use crate::listing::{Kind, ListSpec, find_where, list as list_rows, push_scope};
+use crate::notifications;
 use crate::sql::{RowExt, Sql, store_error, ts};
 
 const ENTITY: &str = "service_requests";
@@ -221,6 +223,11 @@ pub async fn save(
     }
     let stored = get_in(&mut tx, &Scope::everything(), old.id).await?;
     log(&mut tx, stamp, action, Some(old), Some(&stored)).await?;
+    if let Some(handler) = stored.handler_id.filter(|h| old.handler_id != Some(*h)) {
+        let subject = format!("{} {}", stored.number, stored.summary);
+        let record = ("service-requests", stored.id);
+        notifications::assigned(&mut tx, NotificationKind::ServiceAssigned, record, subject, handler, stamp).await?;
+    }
     if stored.status == ServiceStatus::Archived {
         roll_up_satisfaction(&mut tx, stored.customer_id, stamp).await?;
     }

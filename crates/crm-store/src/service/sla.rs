@@ -6,11 +6,13 @@ use uuid::Uuid;
 
 use crm_core::access::AuditStamp;
 use crm_core::customers::Ref;
+use crm_core::notifications::NotificationKind;
 use crm_core::service::{ServiceStatus, Sla, SlaRun, Targets};
 use crm_core::store::StoreError;
 
 use crate::Db;
 use crate::audit::{self, Change};
+use crate::notifications;
 use crate::sql::{RowExt, Sql, store_error};
 
 const SELECT: &str = "SELECT d.id, d.label, s.response_minutes, s.resolution_minutes FROM dictionary_entries d \
@@ -116,6 +118,14 @@ pub async fn flag_overdue(db: &Db, now: DateTime<Utc>, stamp: &AuditStamp) -> Re
         };
         audit::record(&mut tx, stamp, change).await?;
     }
+    // The handler of each request found late hears of it, or its creator while unassigned.
+    let mut found = Sql::new(
+        "SELECT id, COALESCE(handler_id, created_by) AS user_id, number || ' ' || summary AS subject \
+         FROM service_requests WHERE overdue_since = ",
+    );
+    found.bind(stamp.at);
+    let kind = NotificationKind::SlaBreached;
+    notifications::notify_found(&mut tx, kind, "service-requests", "sla", &found, stamp.at).await?;
     tx.commit().await.map_err(store_error)?;
     Ok(run)
 }

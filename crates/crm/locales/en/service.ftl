@@ -73,3 +73,5 @@ sla-intro = Per service type, the minutes to respond (assign a handler) and to r
 sla-default = Default
 field-sla-response-minutes = Respond within (minutes)
 field-sla-resolution-minutes = Resolve within (minutes)
+service-all-handlers = All handlers
+filter-remove = Remove this filter

@@ -73,3 +73,5 @@ sla-intro = 每种服务类型的响应时限（分配处理人）和解决时�
 sla-default = 默认
 field-sla-response-minutes = 响应时限（分钟）
 field-sla-resolution-minutes = 解决时限（分钟）
+service-all-handlers = 全部处理人
+filter-remove = 去掉此筛选

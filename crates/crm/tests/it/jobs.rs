@@ -4,9 +4,12 @@ use chrono::{Duration, Utc};
 
 use crm_core::jobs::JobStore;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, test_config};
 
-const SALES: crm::config::SalesConfig = crm::config::SalesConfig { stale_after_days: 30 };
+/// The settings the jobs read; they run on the app's database, not on this one's URL.
+fn settings() -> crm::config::Config {
+    test_config("sqlite://unused.db")
+}
 
 #[tokio::test]
 async fn of_two_concurrent_claims_exactly_one_wins() {
@@ -30,19 +33,19 @@ async fn of_two_concurrent_claims_exactly_one_wins() {
     assert_eq!(claimed.len(), count, "a job was claimed twice");
     // While leased, `crm jobs run` refuses to run it a second time.
     app.db.claim_job("housekeeping", "c", now, now + Duration::minutes(5)).await.unwrap();
-    let err = crm::jobs::run_now(&app.db, &SALES, "housekeeping").await.unwrap_err();
+    let err = crm::jobs::run_now(&app.db, &settings(), "housekeeping").await.unwrap_err();
     assert!(err.to_string().contains("another process"), "{err}");
 }
 
 #[tokio::test]
 async fn running_a_job_records_the_run_and_schedules_the_next() {
     let app = TestApp::spawn().await;
-    let summary = crm::jobs::run_now(&app.db, &SALES, "housekeeping").await.unwrap();
+    let summary = crm::jobs::run_now(&app.db, &settings(), "housekeeping").await.unwrap();
     assert!(summary.contains("removed"));
     let jobs = app.db.list_jobs().await.unwrap();
     let job = jobs.iter().find(|j| j.name == "housekeeping").unwrap();
     assert_eq!(job.runs, 1);
     assert!(job.lease_owner.is_none());
     assert!(job.run_at > Utc::now() + Duration::minutes(50));
-    assert!(crm::jobs::run_now(&app.db, &SALES, "no-such-job").await.is_err());
+    assert!(crm::jobs::run_now(&app.db, &settings(), "no-such-job").await.is_err());
 }

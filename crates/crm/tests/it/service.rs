@@ -494,6 +494,14 @@ async fn a_request_goes_from_the_form_round_the_loop_offering_only_the_allowed_s
     let r = director.post(&format!("{record}/assign"), &[("csrf", &dcsrf), ("handler_id", &w.colleague_id)]).await;
     assert_eq!(r.status(), StatusCode::OK);
 
+    // The director filters by handler from a list of colleagues, and by customer as a chip.
+    let by_handler = director.get_text(&format!("/service-requests?handler_id={}", w.colleague_id)).await;
+    assert!(by_handler.contains(r#"<select name="handler_id""#) && by_handler.contains("登录缓慢"), "{by_handler}");
+    let by_other = director.get_text(&format!("/service-requests?handler_id={}", w.app.user_id("wangwei").await)).await;
+    assert!(!by_other.contains("登录缓慢"), "{by_other}");
+    let by_customer = director.get_text(&format!("/service-requests?customer_id={}", w.customer)).await;
+    assert!(by_customer.contains(r#"class="chip""#) && by_customer.contains("华星科技"), "{by_customer}");
+
     let (colleague, ccsrf) = signed_in(&w.app, "liming").await;
     let mine = colleague.get_text("/service-requests?view=mine").await;
     assert!(mine.contains("登录缓慢"), "{mine}");
@@ -621,6 +629,21 @@ async fn the_knowledge_base_finds_chinese_and_english_words_inside_longer_text_t
     expect(w.app.delete(&path, &w.manager).await, StatusCode::FORBIDDEN).await;
     assert_eq!(w.app.delete(&path, &w.director).await.status(), StatusCode::NO_CONTENT);
     assert!(titles(&w, "q=无线").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_search_page_is_the_newest_matches_however_common_or_rare_the_word() {
+    let w = world().await;
+    // The rare word is only in the oldest article, behind more documents than a page of one
+    // looks at first; the common word is in every article.
+    article(&w, "旧手册", "常见", &[], "稀有型号的维修步骤").await;
+    for i in 0..30 {
+        article(&w, &format!("常见问题 {i}"), "常见", &[], "客户常问的系统设置").await;
+    }
+    assert_eq!(titles(&w, "q=稀有&limit=1").await, ["旧手册"]);
+    assert_eq!(titles(&w, "q=系统&limit=2").await, ["常见问题 29", "常见问题 28"]);
+    assert_eq!(titles(&w, "q=系统&limit=2&category=常见").await, ["常见问题 29", "常见问题 28"]);
+    assert_eq!(titles(&w, "q=维修&limit=2").await, ["旧手册"]);
 }
 
 #[tokio::test]

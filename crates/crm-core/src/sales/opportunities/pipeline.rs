@@ -1,14 +1,14 @@
 //! The pipeline (销售漏斗, SAL-4): configurable stages, the board, the funnel and the
 //! weighted forecast. Amounts are summed per currency, never across currencies (SAL-10).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Opportunity, Outcome};
-use crate::error::{Error, FieldError, Validator, optional_date, required_text};
+use crate::error::{Error, FieldError, Validator, required_text};
 use crate::money;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -174,25 +174,9 @@ pub struct BoardColumn {
     pub cards: Vec<Opportunity>,
 }
 
-/// Which opportunities the board and reports cover, within the caller's scope.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PipelineFilter {
-    /// Expected close date from and to, inclusive.
-    pub from: Option<NaiveDate>,
-    pub to: Option<NaiveDate>,
-    pub division_id: Option<Uuid>,
-    pub owner_id: Option<Uuid>,
-}
-
-/// Query parameters of the pipeline reports (`from`, `to`, `division_id`, `owner_id`, `by`).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct ReportParams {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub division_id: Option<String>,
-    pub owner_id: Option<String>,
-    pub by: Option<String>,
-}
+/// Which opportunities the board and reports cover, within the caller's scope: the period
+/// is of the expected close date.
+pub use crate::reports::{ReportFilter as PipelineFilter, ReportParams};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ForecastBy {
@@ -200,30 +184,13 @@ pub enum ForecastBy {
     Owner,
 }
 
-fn optional_id(field: &str, value: Option<&str>) -> Result<Option<Uuid>, FieldError> {
-    match value.map(str::trim).unwrap_or("") {
-        "" => Ok(None),
-        text => Uuid::parse_str(text).map(Some).map_err(|_| FieldError::new(field, "invalid_id")),
-    }
-}
-
 impl ReportParams {
     pub fn parse(&self) -> Result<(PipelineFilter, ForecastBy), Error> {
         let mut v = Validator::default();
-        let from = v.check(optional_date("from", self.from.as_deref().unwrap_or(""))).flatten();
-        let to = v.check(optional_date("to", self.to.as_deref().unwrap_or(""))).flatten();
-        let division_id = v.check(optional_id("division_id", self.division_id.as_deref())).flatten();
-        let owner_id = v.check(optional_id("owner_id", self.owner_id.as_deref())).flatten();
-        let by = match self.by.as_deref().map(str::trim).unwrap_or("") {
-            "" | "month" => ForecastBy::Month,
-            "owner" => ForecastBy::Owner,
-            _ => {
-                v.push(FieldError::with_param("by", "invalid_choice", "month,owner"));
-                ForecastBy::Month
-            }
-        };
+        let filter = self.filter(&mut v);
+        let by = self.by(&mut v, &[("month", ForecastBy::Month), ("owner", ForecastBy::Owner)]);
         v.finish()?;
-        Ok((PipelineFilter { from, to, division_id, owner_id }, by))
+        Ok((filter, by.unwrap_or(ForecastBy::Month)))
     }
 }
 

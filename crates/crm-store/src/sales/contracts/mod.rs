@@ -5,6 +5,8 @@ mod contract;
 mod payments;
 mod quotes;
 
+pub(crate) use payments::ITEM_RECEIVED;
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use sqlx::AnyConnection;

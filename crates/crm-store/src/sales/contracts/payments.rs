@@ -19,7 +19,7 @@ const PLAN_ENTITY: &str = "payment-plan-items";
 const ENTITY: &str = "payments";
 
 /// What was paid against each plan item `p`.
-const ITEM_RECEIVED: &str =
+pub(crate) const ITEM_RECEIVED: &str =
     "(SELECT CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) FROM payments r WHERE r.plan_item_id = p.id)";
 
 fn plan_item(r: &AnyRow, today: NaiveDate) -> Result<PlanItem, StoreError> {

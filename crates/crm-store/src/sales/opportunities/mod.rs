@@ -5,6 +5,7 @@ mod plan;
 mod record;
 mod stages;
 
+pub(crate) use pipeline::push_filter as push_pipeline_filter;
 pub(crate) use stages::seed as seed_stages;
 
 use async_trait::async_trait;

@@ -9,6 +9,7 @@ use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use crm_core::access::{AuditStamp, Scope};
+use crm_core::notifications::NotificationKind;
 use crm_core::sales::opportunities::{
     BoardColumn, ForecastBy, ForecastRow, FunnelRow, Opportunity, PipelineFilter, StaleRun, add_amount, weighted_units,
 };
@@ -18,6 +19,7 @@ use super::{record, stages};
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::listing::push_scope;
+use crate::notifications;
 use crate::sql::{RowExt, Sql, store_error};
 
 const OPEN: &str = "o.status IN ('unassigned', 'assigned')";
@@ -25,7 +27,7 @@ const OPEN: &str = "o.status IN ('unassigned', 'assigned')";
 /// ` AND …`: the board and reports cover what the scope owns — its divisions' opportunities
 /// or, for an own-scope reader, their own pipeline — narrowed by the filter. `alias` is the
 /// table with `division_id` and `owner_id` columns; `dates` whether it has the close date.
-fn push_filter(sql: &mut Sql, scope: &Scope, filter: &PipelineFilter, alias: &str, dates: bool) {
+pub(crate) fn push_filter(sql: &mut Sql, scope: &Scope, filter: &PipelineFilter, alias: &str, dates: bool) {
     let col = |name: &str| format!("{alias}.{name}");
     push_scope(sql, scope, Some(&col("division_id")), Some(&col("owner_id")));
     if let Some(d) = filter.division_id {
@@ -277,6 +279,15 @@ pub async fn flag_stale(db: &Db, cutoff: DateTime<Utc>, stamp: &AuditStamp) -> R
     let to_clear = ids(&mut tx, &sql).await?;
     let flagged = set_flags(&mut tx, &to_flag, Some(stamp.at), stamp).await?;
     let cleared = set_flags(&mut tx, &to_clear, None, stamp).await?;
+    // The one working on each newly stale opportunity hears of it.
+    let mut found = Sql::new(
+        "SELECT o.id, COALESCE(o.assignee_id, o.owner_id) AS user_id, o.number || ' ' || o.summary AS subject \
+         FROM opportunities o WHERE o.stale_since = ",
+    );
+    found.bind(stamp.at);
+    let key = format!("stale:{}", stamp.at.to_rfc3339());
+    let kind = NotificationKind::OpportunityStale;
+    notifications::notify_found(&mut tx, kind, "opportunities", &key, &found, stamp.at).await?;
     tx.commit().await.map_err(store_error)?;
     Ok(StaleRun { flagged, cleared })
 }

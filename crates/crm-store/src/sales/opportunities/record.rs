@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crm_core::access::{AuditStamp, Scope};
 use crm_core::customers::{CustomerStatus, NewContact, Ref};
 use crm_core::listing::{ListRequest, Page};
+use crm_core::notifications::NotificationKind;
 use crm_core::sales::opportunities::{
     Closing, NewOpportunity, Opportunity, OpportunityPatch, OpportunityStatus, Outcome, PipelineStage, WonCustomer,
 };
@@ -20,6 +21,7 @@ use crate::audit::{self, Change};
 use crate::base_data::next_number;
 use crate::customers::{contacts, customer};
 use crate::listing::{Kind, ListSpec, find_where, list as list_rows, push_scope};
+use crate::notifications;
 use crate::sql::{RowExt, Sql, store_error};
 
 const ENTITY: &str = "opportunities";
@@ -369,6 +371,10 @@ pub async fn assign(
         ..old.clone()
     };
     let saved = save(&mut tx, &old, &new, "assign", stamp).await?;
+    let subject = format!("{} {}", saved.number, saved.summary);
+    let record = ("opportunities", saved.id);
+    notifications::assigned(&mut tx, NotificationKind::OpportunityAssigned, record, subject, assignee_id, stamp)
+        .await?;
     tx.commit().await.map_err(store_error)?;
     Ok(saved)
 }

@@ -3,6 +3,8 @@
 pub mod access;
 pub mod base_data;
 pub mod customers;
+pub mod notifications;
+pub mod reports;
 pub mod sales;
 pub mod schedule;
 pub mod service;

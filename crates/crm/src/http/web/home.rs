@@ -1,5 +1,6 @@
-//! The home page: where each part of the product the user may use is, and the users who
-//! have stopped signing in (ACL-6) for those who manage users.
+//! The home page: where each part of the product the user may use is, the dashboard of the
+//! user's role (RPT-8), and the users who have stopped signing in (ACL-6) for those who
+//! manage users.
 
 use askama::Template;
 use axum::extract::State;
@@ -7,6 +8,9 @@ use axum::response::Response;
 
 use crm_core::access::actions as access;
 use crm_core::access::{Action, Module, User};
+use crm_core::reports::actions as reports;
+use crm_core::reports::{Dashboard, open_pipeline};
+use crm_core::sales::opportunities::ReportTotals;
 
 use super::layout::{self, Layout, NavItem};
 use super::session::WebUser;
@@ -20,6 +24,15 @@ struct HomePage {
     links: Vec<NavItem>,
     inactive: Option<Vec<User>>,
     inactive_days: i64,
+    dashboard: Dashboard,
+    pipeline: Option<ReportTotals>,
+}
+
+impl HomePage {
+    /// Bytes as MB with one decimal.
+    fn megabytes(&self, bytes: &i64) -> String {
+        format!("{}.{} MB", bytes / 1_048_576, bytes % 1_048_576 * 10 / 1_048_576)
+    }
 }
 
 pub async fn show(State(state): State<AppState>, web: WebUser) -> Result<Response, AppError> {
@@ -30,5 +43,7 @@ pub async fn show(State(state): State<AppState>, web: WebUser) -> Result<Respons
     } else {
         None
     };
-    layout::ok(&HomePage { l, links, inactive, inactive_days: state.access.inactive_after_days })
+    let dashboard = reports::dashboard(&state.db, &web.actor, chrono::Utc::now()).await?;
+    let pipeline = dashboard.pipeline.as_ref().map(open_pipeline);
+    layout::ok(&HomePage { l, links, inactive, inactive_days: state.access.inactive_after_days, dashboard, pipeline })
 }

@@ -43,6 +43,7 @@ const FAILURE_FLASHES: [&str; 3] = ["in_use", "builtin_role", "not_editable"];
 pub struct Signed {
     pub username: String,
     pub nav: Vec<NavItem>,
+    pub unread: i64,
 }
 
 /// The frame of every page.
@@ -75,6 +76,7 @@ const NAV: &[(&str, &str, Module)] = &[
     ("/knowledge-articles", "nav-knowledge", Module::Service),
     ("/tasks", "nav-tasks", Module::Schedule),
     ("/calendar", "nav-calendar", Module::Schedule),
+    ("/reports", "nav-reports", Module::Reports),
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
     ("/pipeline-stages", "nav-pipeline-stages", Module::Dictionary),
@@ -134,7 +136,11 @@ impl Layout {
         Self {
             lang,
             title: lang.t(title_key),
-            signed: Some(Signed { username: user.actor.username.clone(), nav: nav(lang, &user.actor, &user.path) }),
+            signed: Some(Signed {
+                username: user.actor.username.clone(),
+                nav: nav(lang, &user.actor, &user.path),
+                unread: user.unread,
+            }),
             csrf: user.csrf.clone(),
             here: user.here.clone(),
             flash,

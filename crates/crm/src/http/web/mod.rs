@@ -9,6 +9,8 @@ mod customers;
 mod forms;
 mod home;
 mod layout;
+mod notifications;
+mod reports;
 mod sales;
 mod schedule;
 mod service;
@@ -134,6 +136,8 @@ pub fn routes() -> Router<AppState> {
         .merge(sales::routes())
         .merge(service::routes())
         .merge(schedule::routes())
+        .merge(notifications::routes())
+        .merge(reports::routes())
         .fallback(|| async { AppError::Domain(Error::NotFound) })
 }
 

@@ -36,6 +36,8 @@ pub struct WebUser {
     /// Path and query, to come back to after switching the language.
     pub here: String,
     pub flash: Option<String>,
+    /// Unread notices, for the header.
+    pub unread: i64,
 }
 
 fn local_path(next: &str) -> Option<&str> {
@@ -65,6 +67,9 @@ impl FromRequestParts<AppState> for WebUser {
             Ok((_, None)) | Err(Error::Unauthenticated | Error::Frozen) => return Err(to_sign_in(parts)),
             Err(e) => return Err(AppError::from(e).into_response()),
         };
+        let unread = crm_core::notifications::actions::unread_count(&state.db, &actor)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
         let flash = parts
             .uri
             .query()
@@ -77,6 +82,7 @@ impl FromRequestParts<AppState> for WebUser {
             path: parts.uri.path().to_string(),
             here: parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string(),
             flash,
+            unread,
         })
     }
 }

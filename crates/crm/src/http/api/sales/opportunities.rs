@@ -1,7 +1,7 @@
 //! API of opportunities (SAL-1..5): the records, their workflow actions and development
 //! plans, the pipeline's stages and board, and the funnel and forecast reports.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -14,10 +14,11 @@ use crm_core::sales::opportunities::actions as opportunities;
 use crm_core::sales::opportunities::{
     Amount, AssignInput, BoardColumn, CloseInput, ForecastRow, FunnelRow, Opportunity, OpportunityInput,
     OpportunityPatchInput, PipelineStage, PipelineStageInput, PipelineStagePatchInput, PlanItem, PlanItemInput,
-    PlanItemPatchInput, Report, ReportParams, StageInput,
+    PlanItemPatchInput, Report, StageInput,
 };
 
 use crate::http::AppState;
+use crate::http::api::reports::{Params, report_params};
 use crate::http::error::AppError;
 use crate::http::extract::{
     ApiActor, ApiJson, Created, IfMatch, ListFormat, ListQuery, ListResponse, Tagged, parse_id,
@@ -50,12 +51,6 @@ struct Items<T> {
 
 fn items<T>(items: Vec<T>) -> axum::Json<Items<T>> {
     axum::Json(Items { items, next_cursor: None })
-}
-
-type Params = std::result::Result<Query<ReportParams>, axum::extract::rejection::QueryRejection>;
-
-fn report_params(params: Params) -> Result<ReportParams> {
-    params.map(|Query(p)| p).map_err(|e| AppError::BadRequest(e.body_text()))
 }
 
 // ---- pipeline stages ----------------------------------------------------------------------

@@ -38,6 +38,10 @@ struct ListPage {
     views: Vec<Choice>,
     status: String,
     type_id: String,
+    handler_id: String,
+    /// Colleagues to filter by handler; none for a user who may not list users.
+    handlers: Vec<Choice>,
+    customer: Option<Choice>,
     from: String,
     to: String,
     statuses: Vec<Choice>,
@@ -98,12 +102,25 @@ pub async fn list(
         views,
         status: query.get("status").to_string(),
         type_id: type_id.to_string(),
+        handler_id: query.get("handler_id").to_string(),
+        handlers: colleagues(&state, &web.actor).await?.into_iter().map(|c| c.choice).collect(),
+        customer: customer_filter(&state, &web, customer).await?,
         from: from.to_string(),
         to: to.to_string(),
         statuses: code_choices(web.lang, "service-status", ServiceStatus::ALL.iter().map(|s| s.code())),
         types: entry_choices(entries(&state, &web.actor, DictionaryKind::ServiceType).await?),
         can_create: web.actor.can(Module::Service, Action::Create),
     })
+}
+
+/// The customer the list is filtered to, as (id, name): shown as a chip, since a customer
+/// is chosen on its own page or by search rather than from a list of them all.
+async fn customer_filter(state: &AppState, web: &WebUser, id: &str) -> Result<Option<Choice>, AppError> {
+    if id.is_empty() {
+        return Ok(None);
+    }
+    let customer = customers::get_customer(&state.db, &web.actor, parse_id(id)?).await?;
+    Ok(Some(Choice::new(id, customer.name)))
 }
 
 /// How many customers the form offers to choose from; a customer's page links with its id.

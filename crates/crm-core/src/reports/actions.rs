@@ -1,0 +1,241 @@
+//! The report use cases (RPT-1..3, 5..8). Each checks the `reports.view` right first and reads
+//! within the caller's scope; downloads also need `reports.export`, checked where the file is
+//! made. To add a report: its rows and rules in a file of this module, a sum in `ReportStore`,
+//! a use case here, and a line in the API's and the pages' route tables.
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+
+use super::{
+    AgeingRow, CompositionBy, CompositionRow, ContributionRow, ContributionTotals, Dashboard, DashboardKind,
+    OwnerPerformance, Report, ReportParams, RfmCustomer, RfmSegment, RfmSegmentRow, RfmTotals, ServiceBy, ServiceRow,
+    ServiceSums, composition as compose, rfm_segments, rfm_summary,
+};
+use crate::access::{Action, Actor, DataScope, Module};
+use crate::error::{Error, FieldError, Validator};
+use crate::listing::ListRequest;
+use crate::money::parse_currency;
+use crate::sales::opportunities::actions as opportunities;
+use crate::service::ServiceStatus;
+use crate::store::Store;
+
+/// Today in the actor's time zone.
+pub fn today(actor: &Actor, now: DateTime<Utc>) -> NaiveDate {
+    let tz: chrono_tz::Tz = actor.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    now.with_timezone(&tz).date_naive()
+}
+
+/// Customer contribution (RPT-1): the `limit` largest customers of each currency in the
+/// period, with shares and ABC classes; the totals cover every customer.
+pub async fn contribution<S: Store>(
+    store: &S,
+    actor: &Actor,
+    params: &ReportParams,
+) -> Result<Report<ContributionRow, ContributionTotals>, Error> {
+    actor.require(Module::Reports, Action::View)?;
+    let mut v = Validator::default();
+    let filter = params.filter(&mut v);
+    let limit = params.limit(&mut v);
+    v.finish()?;
+    let data = store.contribution(&actor.scope(), &filter, limit).await?;
+    Ok(Report { items: data.rows(), totals: ContributionTotals { currencies: data.currencies } })
+}
+
+/// The totals of a composition: what it counts by and how many customers in all.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct CompositionTotals {
+    pub by: CompositionBy,
+    pub count: i64,
+}
+
+const COMPOSITION_BY: [(&str, CompositionBy); 5] = [
+    ("level", CompositionBy::Level),
+    ("credit", CompositionBy::Credit),
+    ("satisfaction", CompositionBy::Satisfaction),
+    ("region", CompositionBy::Region),
+    ("industry", CompositionBy::Industry),
+];
+
+/// Customer composition (RPT-2) `by=level|credit|satisfaction|region|industry`; by region
+/// the provinces, or the cities of `region_id`.
+pub async fn composition<S: Store>(
+    store: &S,
+    actor: &Actor,
+    params: &ReportParams,
+) -> Result<Report<CompositionRow, CompositionTotals>, Error> {
+    actor.require(Module::Reports, Action::View)?;
+    let mut v = Validator::default();
+    let filter = params.filter(&mut v);
+    let by = params.by(&mut v, &COMPOSITION_BY);
+    let province = v.check(super::optional_id("region_id", params.region_id.as_deref())).flatten();
+    v.finish()?;
+    let by = by.unwrap_or(CompositionBy::Level);
+    let province = province.filter(|_| by == CompositionBy::Region);
+    let period = filter.period(&actor.time_zone);
+    let cells = store.customer_counts(&actor.scope(), &filter, period, by, province).await?;
+    let province = province.map(|p| p.to_string());
+    let items = compose(by, cells, province.as_deref());
+    let count = items.iter().map(|r| r.count).sum();
+    Ok(Report { items, totals: CompositionTotals { by, count } })
+}
+
+/// Service analysis (RPT-3) `by=type|status` of requests created in the period.
+pub async fn service_analysis<S: Store>(
+    store: &S,
+    actor: &Actor,
+    params: &ReportParams,
+) -> Result<Report<ServiceRow, ServiceRow>, Error> {
+    actor.require(Module::Reports, Action::View)?;
+    let mut v = Validator::default();
+    let filter = params.filter(&mut v);
+    let by = params.by(&mut v, &[("type", ServiceBy::Type), ("status", ServiceBy::Status)]);
+    v.finish()?;
+    let period = filter.period(&actor.time_zone);
+    let sums = store.service_sums(&actor.scope(), &filter, period, by.unwrap_or(ServiceBy::Type)).await?;
+    let mut total = ServiceSums::default();
+    sums.iter().for_each(|s| total.add(s));
+    Ok(Report { items: sums.iter().map(ServiceSums::row).collect(), totals: total.row() })
+}
+
+/// RFM (RPT-6): either the eight segments, or with `segment` that segment's customers.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(untagged)]
+pub enum Rfm {
+    Segments(Report<RfmSegmentRow, RfmTotals>),
+    Customers(Report<RfmCustomer, RfmTotals>),
+}
+
+/// RFM scores of the customers with orders in one currency (`currency`, default CNY) in the
+/// period; recency counts to the period's end, or today.
+pub async fn rfm<S: Store>(store: &S, actor: &Actor, params: &ReportParams, now: DateTime<Utc>) -> Result<Rfm, Error> {
+    actor.require(Module::Reports, Action::View)?;
+    let mut v = Validator::default();
+    let filter = params.filter(&mut v);
+    let limit = params.limit(&mut v);
+    let currency = match params.currency.as_deref().map(str::trim).unwrap_or("") {
+        "" => Some("CNY".to_string()),
+        text => v.check(parse_currency(text).map_err(|e| FieldError { field: "currency".into(), ..e })),
+    };
+    let segment = v.check(RfmSegment::parse_optional("segment", params.segment.as_deref().unwrap_or(""))).flatten();
+    v.finish()?;
+    let currency = currency.unwrap_or_default();
+    let scope = actor.scope();
+    let cells = store.rfm_cells(&scope, &filter, &currency).await?;
+    let (items, totals) = rfm_summary(&currency, &cells);
+    let Some(segment) = segment else {
+        return Ok(Rfm::Segments(Report { items, totals }));
+    };
+    let chosen: Vec<_> = rfm_segments(&cells).into_iter().filter(|(_, s)| *s == segment).collect();
+    let as_of = filter.to.unwrap_or_else(|| today(actor, now));
+    let customers = if chosen.is_empty() {
+        Vec::new()
+    } else {
+        store.rfm_customers(&scope, &filter, &currency, &chosen, as_of, limit).await?
+    };
+    Ok(Rfm::Customers(Report { items: customers, totals }))
+}
+
+/// Sales performance by owner (RPT-5): open pipeline, opportunities won and lost in the
+/// period, win and conversion rates.
+pub async fn sales_performance<S: Store>(
+    store: &S,
+    actor: &Actor,
+    params: &ReportParams,
+) -> Result<Report<OwnerPerformance, OwnerPerformance>, Error> {
+    actor.require(Module::Reports, Action::View)?;
+    let filter = params.parse_filter()?;
+    let cells = store.owner_performance(&actor.scope(), &filter, filter.period(&actor.time_zone)).await?;
+    let (items, totals) = OwnerPerformance::of(&cells);
+    Ok(Report { items, totals })
+}
+
+/// Receivables ageing (RPT-5): what is open of active contracts' plan items by days overdue
+/// today, per customer and currency. The period does not apply: ageing is as of today.
+pub async fn receivables_ageing<S: Store>(
+    store: &S,
+    actor: &Actor,
+    params: &ReportParams,
+    now: DateTime<Utc>,
+) -> Result<Report<AgeingRow, Vec<AgeingRow>>, Error> {
+    actor.require(Module::Reports, Action::View)?;
+    let filter = params.parse_filter()?;
+    let cells = store.receivables_ageing(&actor.scope(), &filter, today(actor, now)).await?;
+    let (items, totals) = AgeingRow::of(&cells);
+    Ok(Report { items, totals })
+}
+
+/// Stale opportunities listed on the dashboard.
+const DASHBOARD_STALE: u32 = 10;
+
+/// The first and last day of the month of `day`.
+pub fn month_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = day.with_day(1).unwrap_or(day);
+    let last = first.checked_add_months(chrono::Months::new(1)).and_then(|d| d.checked_sub_days(Days::new(1)));
+    (first, last.unwrap_or(day))
+}
+
+/// The dashboard of the home page (RPT-8) for `actor`: each part they have the rights for,
+/// in their own scope.
+pub async fn dashboard<S: Store>(store: &S, actor: &Actor, now: DateTime<Utc>) -> Result<Dashboard, Error> {
+    let mut d = Dashboard::default();
+    if actor.can(Module::Users, Action::Create) && actor.data_scope == DataScope::All {
+        let mut health = store.system_health().await?;
+        health.jobs = store.list_jobs().await?.into_iter().map(Into::into).collect();
+        d.health = Some(health);
+    }
+    if !actor.can(Module::Reports, Action::View) {
+        return Ok(d);
+    }
+    let kind = match actor.data_scope {
+        DataScope::Own => DashboardKind::Own,
+        DataScope::Division => DashboardKind::Team,
+        DataScope::All => DashboardKind::Company,
+    };
+    d.kind = Some(kind);
+    let (first, last) = month_of(today(actor, now));
+    let month = ReportParams { from: Some(first.to_string()), to: Some(last.to_string()), ..Default::default() };
+    d.month_orders = Some(
+        contribution(store, actor, &ReportParams { limit: Some("1".into()), ..month.clone() }).await?.totals.currencies,
+    );
+    if actor.can(Module::Service, Action::View) {
+        let by_status = ReportParams { by: Some("status".into()), ..Default::default() };
+        let rows = service_analysis(store, actor, &by_status).await?.items;
+        d.open_service =
+            Some(rows.into_iter().filter(|r| r.status.is_some_and(|s| s != ServiceStatus::Archived)).collect());
+    }
+    if actor.can(Module::Sales, Action::View) {
+        d.pipeline = Some(opportunities::funnel(store, actor, &Default::default()).await?);
+        let mut stale = ListRequest::first("last_activity_at", DASHBOARD_STALE);
+        stale.sort = None;
+        stale.filters.push(("stale".into(), "true".into()));
+        d.stale = Some(opportunities::list(store, actor, &stale).await?.items);
+        if kind == DashboardKind::Team {
+            let r = sales_performance(store, actor, &month).await?;
+            d.by_owner = Some((r.items, r.totals));
+        }
+    }
+    if kind == DashboardKind::Company {
+        d.by_division = Some(store.division_figures(&actor.scope(), first, last).await?);
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_month_runs_from_its_first_to_its_last_day() {
+        let day = NaiveDate::from_ymd_opt(2028, 2, 14).unwrap();
+        assert_eq!(
+            month_of(day),
+            (NaiveDate::from_ymd_opt(2028, 2, 1).unwrap(), NaiveDate::from_ymd_opt(2028, 2, 29).unwrap())
+        );
+    }
+
+    #[test]
+    fn today_is_the_readers_day() {
+        let now: DateTime<Utc> = "2026-03-31T17:00:00Z".parse().unwrap();
+        let actor = Actor::system();
+        assert_eq!(today(&actor, now), NaiveDate::from_ymd_opt(2026, 4, 1).unwrap());
+    }
+}

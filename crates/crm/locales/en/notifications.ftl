@@ -1,0 +1,13 @@
+notifications-title = Notifications
+notifications-views = Notification views
+notifications-all = All
+notifications-unread = Unread
+notifications-empty = No notifications.
+notifications-read-all = Mark all read
+flash-notifications-read = All marked read.
+notice-opportunity-assigned = Opportunity “{ $subject }” was assigned to you
+notice-opportunity-stale = Opportunity “{ $subject }” has had no activity for a long time
+notice-service-assigned = Service request “{ $subject }” was assigned to you
+notice-sla-breached = Service request “{ $subject }” missed its service level target
+notice-contact-birthday = Today is { $subject }'s birthday
+notice-inactive-user = User { $subject } has not signed in for a long time

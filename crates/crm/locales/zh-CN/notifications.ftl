@@ -1,0 +1,13 @@
+notifications-title = 通知
+notifications-views = 通知视图
+notifications-all = 全部
+notifications-unread = 未读
+notifications-empty = 暂无通知。
+notifications-read-all = 全部标为已读
+flash-notifications-read = 已全部标为已读。
+notice-opportunity-assigned = 销售机会「{ $subject }」已指派给你
+notice-opportunity-stale = 销售机会「{ $subject }」长时间没有进展
+notice-service-assigned = 服务请求「{ $subject }」已指派给你处理
+notice-sla-breached = 服务请求「{ $subject }」已超出服务时限
+notice-contact-birthday = 今天是 { $subject } 的生日
+notice-inactive-user = 用户 { $subject } 已很久没有登录

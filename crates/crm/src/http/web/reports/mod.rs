@@ -1,0 +1,25 @@
+//! Report pages (RPT-1..3, 5..7): each report's filters, its chart — an SVG drawn here on the
+//! server, so it needs no script, prints, and scales to a phone — its table and its
+//! downloads. Every report fills one `ReportPage`; adding a report is a handler in `pages`
+//! and a route below.
+
+mod chart;
+mod pages;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::http::AppState;
+
+pub use chart::Chart;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/reports", get(pages::index))
+        .route("/reports/customer-contribution", get(pages::contribution))
+        .route("/reports/customer-composition", get(pages::composition))
+        .route("/reports/service-analysis", get(pages::service))
+        .route("/reports/rfm", get(pages::rfm))
+        .route("/reports/sales-performance", get(pages::performance))
+        .route("/reports/receivables-ageing", get(pages::ageing))
+}

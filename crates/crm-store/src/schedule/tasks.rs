@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crm_core::access::{AuditStamp, Scope};
 use crm_core::customers::Ref;
 use crm_core::listing::{ListRequest, Page};
+use crm_core::notifications::NotificationKind;
 use crm_core::schedule::{Priority, Task, TaskStatus};
 use crm_core::store::StoreError;
 
@@ -15,6 +16,7 @@ use crate::Db;
 use crate::audit::{self, Change};
 use crate::customers::customer::reference;
 use crate::listing::{Kind, ListSpec, find_where, list as list_rows, push_scope};
+use crate::notifications;
 use crate::sql::{RowExt, Sql, store_error};
 
 const ENTITY: &str = "tasks";
@@ -140,6 +142,12 @@ async fn log(
     audit::record(conn, stamp, change).await
 }
 
+/// Tells the task's owner it was given to them (TSK-4), unless they took it themselves.
+async fn notify_owner(conn: &mut AnyConnection, t: &Task, stamp: &AuditStamp) -> Result<(), StoreError> {
+    let kind = NotificationKind::TaskAssigned;
+    notifications::assigned(conn, kind, (ENTITY, t.id), t.title.clone(), t.owner_id, stamp).await
+}
+
 pub async fn create(db: &Db, t: &Task, stamp: &AuditStamp) -> Result<Task, StoreError> {
     let mut tx = db.begin_write().await?;
     let mut sql = Sql::new(
@@ -154,6 +162,7 @@ pub async fn create(db: &Db, t: &Task, stamp: &AuditStamp) -> Result<Task, Store
     sql.query().execute(&mut *tx).await.map_err(store_error)?;
     let stored = get_in(&mut tx, &Scope::everything(), t.id).await?;
     log(&mut tx, stamp, "create", None, Some(&stored)).await?;
+    notify_owner(&mut tx, &stored, stamp).await?;
     tx.commit().await.map_err(store_error)?;
     Ok(stored)
 }
@@ -173,6 +182,9 @@ pub async fn save(db: &Db, old: &Task, new: &Task, action: &str, stamp: &AuditSt
     }
     let stored = get_in(&mut tx, &Scope::everything(), old.id).await?;
     log(&mut tx, stamp, action, Some(old), Some(&stored)).await?;
+    if stored.owner_id != old.owner_id {
+        notify_owner(&mut tx, &stored, stamp).await?;
+    }
     tx.commit().await.map_err(store_error)?;
     Ok(stored)
 }

@@ -158,6 +158,14 @@ async fn tasks_are_given_to_others_only_with_the_assign_right_and_within_the_div
     let mine = w.app.get_ok("/api/v1/tasks?view=mine", &w.colleague).await;
     assert_eq!(titles(&mine), ["拜访华星"]);
     assert!(titles(&w.app.get_ok("/api/v1/tasks", &w.manager).await).is_empty());
+    // Each new owner is told, in the notification centre; who takes a task is not.
+    let notices = w.app.get_ok("/api/v1/notifications", &w.manager).await;
+    let kinds: Vec<_> = notices["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["task_assigned"]);
+    assert_eq!(notices["items"][0]["link"], format!("/tasks/{}", id(&t)));
+    let notices = w.app.get_ok("/api/v1/notifications", &w.colleague).await;
+    assert_eq!(notices["items"][0]["subject"], "拜访华星");
+    assert!(w.app.get_ok("/api/v1/notifications", &w.director).await["items"].as_array().unwrap().is_empty());
     // An executive gives tasks to anyone, in the owner's division.
     let t = task(&w, &w.executive, json!({"title": "北区复盘", "owner_id": w.north_manager_id})).await;
     let north = w.app.get_ok("/api/v1/tasks?view=team", &w.north_director).await;

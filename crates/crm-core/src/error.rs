@@ -52,6 +52,10 @@ pub enum Error {
     /// A new record resembles visible ones (撞单, CUS-7); the caller may confirm and create it anyway.
     #[error("possible duplicates")]
     Duplicates(Vec<crate::customers::Duplicate>),
+    /// A new or moved event overlaps others of the same attendees (TSK-2); the caller may
+    /// confirm and save it anyway.
+    #[error("overlapping events")]
+    Overlaps(Vec<crate::schedule::Conflict>),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -70,6 +74,7 @@ impl Error {
             Error::InvalidState { .. } => "invalid_state",
             Error::RateLimited => "rate_limited",
             Error::Duplicates(_) => "duplicate",
+            Error::Overlaps(_) => "overlap",
             Error::Store(StoreError::NotFound) => "not_found",
             Error::Store(StoreError::Stale) => "stale_version",
             Error::Store(StoreError::Conflict { .. }) => "conflict",
@@ -161,6 +166,22 @@ pub fn optional_date(field: &str, value: &str) -> Result<Option<chrono::NaiveDat
         return Ok(None);
     }
     chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map(Some).map_err(|_| FieldError::new(field, "invalid_date"))
+}
+
+/// A required RFC 3339 time (`2026-03-01T14:30:00+08:00`), as the UTC instant it names.
+pub fn required_time(field: &str, value: &str) -> Result<chrono::DateTime<chrono::Utc>, FieldError> {
+    optional_time(field, value)?.ok_or_else(|| FieldError::new(field, "required"))
+}
+
+/// An optional RFC 3339 time; blank becomes `None`.
+pub fn optional_time(field: &str, value: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, FieldError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    chrono::DateTime::parse_from_rfc3339(v)
+        .map(|t| Some(t.with_timezone(&chrono::Utc)))
+        .map_err(|_| FieldError::new(field, "invalid_datetime"))
 }
 
 /// Trims an optional text field; blank becomes `None`.

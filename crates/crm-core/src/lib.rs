@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod patch;
 pub mod reports;
 pub mod sales;
+pub mod schedule;
 pub mod service;
 pub mod store;
 

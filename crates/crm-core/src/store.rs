@@ -9,6 +9,7 @@ use crate::jobs::JobStore;
 use crate::notifications::NotificationStore;
 use crate::reports::ReportStore;
 use crate::sales::SalesStore;
+use crate::schedule::ScheduleStore;
 use crate::service::ServiceStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,7 @@ pub trait Store:
     + SalesStore
     + ServiceStore
     + ChurnStore
+    + ScheduleStore
     + NotificationStore
     + JobStore
     + ReportStore
@@ -53,6 +55,7 @@ impl<
         + SalesStore
         + ServiceStore
         + ChurnStore
+        + ScheduleStore
         + NotificationStore
         + JobStore
         + ReportStore
@@ -100,4 +103,6 @@ versioned!(
     crate::service::ServiceRequest,
     crate::service::Article,
     crate::churn::ChurnWarning,
+    crate::schedule::Task,
+    crate::schedule::Event,
 );

@@ -14,6 +14,7 @@ mod listing;
 mod notifications;
 mod reports;
 mod sales;
+mod schedule;
 mod seed;
 mod service;
 mod sql;

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Ref;
-use crate::error::{Error, FieldError, Validator, optional_text, required_text};
+use crate::error::{Error, FieldError, Validator, optional_text, required_text, required_time};
 use crate::patch::Patch;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -34,16 +34,6 @@ pub struct Interaction {
 const PLACE_MAX: usize = 200;
 const SUMMARY_MAX: usize = 200;
 const DETAIL_MAX: usize = 20_000;
-
-fn parse_time(field: &str, value: &str) -> Result<DateTime<Utc>, FieldError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(FieldError::new(field, "required"));
-    }
-    DateTime::parse_from_rfc3339(v)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| FieldError::new(field, "invalid_datetime"))
-}
 
 /// Raw input for a new interaction.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -76,7 +66,7 @@ impl NewInteraction {
     pub fn parse(input: InteractionInput) -> Result<Self, Error> {
         let mut v = Validator::default();
         let customer_id = v.check(input.customer_id.ok_or_else(|| FieldError::new("customer_id", "required")));
-        let occurred_at = v.check(parse_time("occurred_at", &input.occurred_at));
+        let occurred_at = v.check(required_time("occurred_at", &input.occurred_at));
         let place = v.check(optional_text("place", input.place.as_deref().unwrap_or(""), PLACE_MAX));
         let summary = v.check(required_text("summary", &input.summary, SUMMARY_MAX));
         let detail = v.check(optional_text("detail", input.detail.as_deref().unwrap_or(""), DETAIL_MAX));
@@ -128,7 +118,7 @@ impl InteractionPatch {
     pub fn parse(input: InteractionPatchInput) -> Result<Self, Error> {
         let mut v = Validator::default();
         let patch = Self {
-            occurred_at: input.occurred_at.and_then(|t| v.check(parse_time("occurred_at", &t))),
+            occurred_at: input.occurred_at.and_then(|t| v.check(required_time("occurred_at", &t))),
             kind_id: input.kind_id,
             place: v.patch(input.place, |p| optional_text("place", p, PLACE_MAX)),
             summary: input.summary.and_then(|s| v.check(required_text("summary", &s, SUMMARY_MAX))),

@@ -8,8 +8,9 @@ const COMPOUND_SURNAMES: [&str; 20] = [
     "令狐", "端木", "独孤", "南宫", "西门", "澹台",
 ];
 
-/// Escapes a text value: backslash, comma, semicolon and line breaks (RFC 6350 §3.4).
-fn escape(text: &str) -> String {
+/// Escapes a text value: backslash, comma, semicolon and line breaks (RFC 6350 §3.4, the
+/// same as iCalendar's TEXT, RFC 5545 §3.3.11).
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -29,8 +30,9 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// Folds a content line at 75 octets without splitting a UTF-8 character, and ends it with CRLF.
-fn push_line(out: &mut String, line: &str) {
+/// Folds a content line at 75 octets without splitting a UTF-8 character, and ends it with
+/// CRLF (vCard and iCalendar fold alike).
+pub(crate) fn push_line(out: &mut String, line: &str) {
     let mut width = 0;
     for c in line.chars() {
         if width + c.len_utf8() > 75 {

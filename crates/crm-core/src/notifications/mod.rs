@@ -18,6 +18,7 @@ code_enum! {
         OpportunityAssigned = "opportunity_assigned",
         OpportunityStale = "opportunity_stale",
         ServiceAssigned = "service_assigned",
+        TaskAssigned = "task_assigned",
         SlaBreached = "sla_breached",
         ContactBirthday = "contact_birthday",
         InactiveUser = "inactive_user",

@@ -108,7 +108,7 @@ pub fn reference(r: &AnyRow, id: &str, label: &str) -> Result<Option<Ref>, Store
     })
 }
 
-fn code<T>(r: &AnyRow, col: &str, parse: fn(&str, &str) -> Result<T, FieldError>) -> Result<Option<T>, StoreError> {
+pub fn code<T>(r: &AnyRow, col: &str, parse: fn(&str, &str) -> Result<T, FieldError>) -> Result<Option<T>, StoreError> {
     r.opt_text(col)?
         .map(|v| parse(col, &v).map_err(|_| StoreError::Other(format!("bad {col} {v:?}").into())))
         .transpose()

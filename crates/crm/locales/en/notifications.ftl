@@ -8,6 +8,7 @@ flash-notifications-read = All marked read.
 notice-opportunity-assigned = Opportunity “{ $subject }” was assigned to you
 notice-opportunity-stale = Opportunity “{ $subject }” has had no activity for a long time
 notice-service-assigned = Service request “{ $subject }” was assigned to you
+notice-task-assigned = Task “{ $subject }” was assigned to you
 notice-sla-breached = Service request “{ $subject }” missed its service level target
 notice-contact-birthday = Today is { $subject }'s birthday
 notice-inactive-user = User { $subject } has not signed in for a long time

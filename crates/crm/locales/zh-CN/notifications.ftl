@@ -8,6 +8,7 @@ flash-notifications-read = 已全部标为已读。
 notice-opportunity-assigned = 销售机会「{ $subject }」已指派给你
 notice-opportunity-stale = 销售机会「{ $subject }」长时间没有进展
 notice-service-assigned = 服务请求「{ $subject }」已指派给你处理
+notice-task-assigned = 任务“{ $subject }”已指派给您
 notice-sla-breached = 服务请求「{ $subject }」已超出服务时限
 notice-contact-birthday = 今天是 { $subject } 的生日
 notice-inactive-user = 用户 { $subject } 已很久没有登录

@@ -71,7 +71,7 @@ impl AppError {
             "forbidden" | "account_frozen" => StatusCode::FORBIDDEN,
             "not_found" => StatusCode::NOT_FOUND,
             "stale_version" => StatusCode::PRECONDITION_FAILED,
-            "conflict" | "invalid_state" | "duplicate" => StatusCode::CONFLICT,
+            "conflict" | "invalid_state" | "duplicate" | "overlap" => StatusCode::CONFLICT,
             "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -99,6 +99,9 @@ struct Problem {
     /// The visible records a new one resembles (CUS-7).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     duplicates: Vec<crm_core::customers::Duplicate>,
+    /// The events of the same attendees that a new or moved one overlaps (TSK-2).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    conflicts: Vec<crm_core::schedule::Conflict>,
 }
 
 fn field_errors(lang: Lang, errors: &[FieldError]) -> Vec<ProblemField> {
@@ -141,6 +144,10 @@ impl IntoResponse for AppError {
             AppError::Domain(Error::Duplicates(found)) => found.clone(),
             _ => Vec::new(),
         };
+        let conflicts = match &self {
+            AppError::Domain(Error::Overlaps(found)) => found.clone(),
+            _ => Vec::new(),
+        };
         let problem = Problem {
             kind: format!("/problems/{code}"),
             title,
@@ -149,6 +156,7 @@ impl IntoResponse for AppError {
             detail,
             errors,
             duplicates,
+            conflicts,
         };
         let mut response = (status, Json(problem)).into_response();
         response
@@ -172,6 +180,7 @@ mod tests {
         assert_eq!(status(Error::InvalidState { state: "archived".into() }), StatusCode::CONFLICT);
         assert_eq!(status(Error::Forbidden("x".into())), StatusCode::FORBIDDEN);
         assert_eq!(status(Error::Duplicates(Vec::new())), StatusCode::CONFLICT);
+        assert_eq!(status(Error::Overlaps(Vec::new())), StatusCode::CONFLICT);
     }
 
     #[tokio::test]

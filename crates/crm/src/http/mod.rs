@@ -80,6 +80,7 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(api::sales::routes())
         .merge(api::service::routes())
         .merge(api::churn::routes())
+        .merge(api::schedule::routes())
         .merge(api::notifications::routes())
         .merge(api::reports::routes())
         .split_for_parts()

@@ -19,6 +19,7 @@ mod jobs;
 mod notifications;
 mod opportunities;
 mod reports;
+mod schedule;
 mod schema;
 mod service;
 mod web;

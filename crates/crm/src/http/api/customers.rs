@@ -65,7 +65,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Whether a query parameter is set to `true` (or `1`).
-fn flag(query: Option<&str>, name: &str) -> bool {
+pub(crate) fn flag(query: Option<&str>, name: &str) -> bool {
     query
         .unwrap_or_default()
         .split('&')

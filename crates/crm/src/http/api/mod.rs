@@ -7,4 +7,5 @@ pub mod customers;
 pub mod notifications;
 pub mod reports;
 pub mod sales;
+pub mod schedule;
 pub mod service;

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crm_core::Error;
@@ -75,6 +75,8 @@ const NAV: &[(&str, &str, Module)] = &[
     ("/service-requests", "nav-service", Module::Service),
     ("/knowledge-articles", "nav-knowledge", Module::Service),
     ("/churn-warnings", "nav-churn", Module::Churn),
+    ("/tasks", "nav-tasks", Module::Schedule),
+    ("/calendar", "nav-calendar", Module::Schedule),
     ("/reports", "nav-reports", Module::Reports),
     ("/dictionary", "nav-dictionary", Module::Dictionary),
     ("/numbering", "nav-numbering", Module::Dictionary),
@@ -106,6 +108,21 @@ pub fn t_or(lang: Lang, key: &str, fallback: &str) -> String {
 
 pub fn time_zone(name: &str) -> Tz {
     name.parse().unwrap_or(DEFAULT_TIME_ZONE)
+}
+
+/// The format of `<input type="datetime-local">`.
+pub const LOCAL_TIME: &str = "%Y-%m-%dT%H:%M";
+
+/// A time typed in the user's time zone as RFC 3339. Anything else is passed on unchanged
+/// for the use case to refuse with its own message.
+pub fn typed_time(tz: Tz, text: &str) -> String {
+    let text = text.trim();
+    let local = NaiveDateTime::parse_from_str(text, LOCAL_TIME)
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"));
+    match local.ok().and_then(|t| tz.from_local_datetime(&t).earliest()) {
+        Some(at) => at.to_rfc3339(),
+        None => text.to_string(),
+    }
 }
 
 impl Layout {
@@ -193,6 +210,11 @@ impl Layout {
     /// A time in the user's time zone, to the minute.
     pub fn time(&self, at: &DateTime<Utc>) -> String {
         at.with_timezone(&self.tz).format("%Y-%m-%d %H:%M").to_string()
+    }
+
+    /// A time as `<input type="datetime-local">` shows it, in the user's time zone.
+    pub fn local_input(&self, at: &DateTime<Utc>) -> String {
+        at.with_timezone(&self.tz).format(LOCAL_TIME).to_string()
     }
 
     pub fn time_opt(&self, at: &Option<DateTime<Utc>>) -> String {
@@ -377,6 +399,14 @@ mod tests {
         l.tz = time_zone("Europe/London");
         assert_eq!(l.time(&at), "2024-01-31 20:30");
         assert_eq!(time_zone("Mars/Olympus"), DEFAULT_TIME_ZONE);
+    }
+
+    #[test]
+    fn a_time_typed_in_shanghai_is_stored_as_the_same_instant() {
+        let at = typed_time(chrono_tz::Asia::Shanghai, "2026-03-01T14:30");
+        assert_eq!(at, "2026-03-01T14:30:00+08:00");
+        assert_eq!(typed_time(chrono_tz::Europe::London, "2026-07-01T09:00"), "2026-07-01T09:00:00+01:00");
+        assert_eq!(typed_time(chrono_tz::Asia::Shanghai, "yesterday"), "yesterday");
     }
 
     #[test]

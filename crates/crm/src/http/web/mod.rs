@@ -13,6 +13,7 @@ mod layout;
 mod notifications;
 mod reports;
 mod sales;
+mod schedule;
 mod service;
 mod session;
 
@@ -136,6 +137,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sales::routes())
         .merge(service::routes())
         .merge(churn::routes())
+        .merge(schedule::routes())
         .merge(notifications::routes())
         .merge(reports::routes())
         .fallback(|| async { AppError::Domain(Error::NotFound) })

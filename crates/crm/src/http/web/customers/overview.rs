@@ -117,6 +117,8 @@ struct ShowPage {
     can_request_service: bool,
     /// The customer's open churn warning, for a user who may see it.
     churn: Option<ChurnWarning>,
+    can_see_tasks: bool,
+    can_add_task: bool,
 }
 
 impl ShowPage {
@@ -233,6 +235,8 @@ async fn render_show(
         can_see_service: actor.can(Module::Service, Action::View),
         can_request_service: actor.can(Module::Service, Action::Create),
         churn: open_warning(db, actor, id).await?,
+        can_see_tasks: actor.can(Module::Schedule, Action::View),
+        can_add_task: actor.can(Module::Schedule, Action::Create),
         c,
     };
     layout::render(status, &page)

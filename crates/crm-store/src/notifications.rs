@@ -2,7 +2,7 @@
 //! transactions, so that a notice is written with the change it tells of, or not at all.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
@@ -10,11 +10,12 @@ use uuid::Uuid;
 use crm_core::access::{AuditStamp, Scope};
 use crm_core::listing::{ListRequest, Page};
 use crm_core::notifications::{NewNotification, NoticeRun, Notification, NotificationKind, NotificationStore};
+use crm_core::schedule::TaskStatus;
 use crm_core::store::StoreError;
 
 use crate::Db;
 use crate::listing::{Kind, ListSpec, find, list as list_rows};
-use crate::sql::{RowExt, Sql, store_error};
+use crate::sql::{Arg, RowExt, Rows, Sql, store_error};
 
 const LIST: ListSpec = ListSpec {
     from: "notifications n",
@@ -43,15 +44,27 @@ fn from_row(r: &AnyRow) -> Result<Notification, StoreError> {
     })
 }
 
+const COLUMNS: [&str; 8] = ["id", "user_id", "kind", "entity", "entity_id", "subject", "dedupe_key", "created_at"];
+const ON_CONFLICT: &str = " ON CONFLICT (user_id, dedupe_key) DO NOTHING";
+
+fn values(n: &NewNotification, at: DateTime<Utc>) -> [Arg; 8] {
+    [
+        Uuid::now_v7().into(),
+        n.user_id.into(),
+        n.kind.code().into(),
+        n.entity.into(),
+        n.entity_id.into(),
+        n.subject.as_str().into(),
+        n.key.as_str().into(),
+        at.into(),
+    ]
+}
+
 /// Writes the notice unless its recipient had its key already; 1 if written, else 0.
 pub async fn insert(conn: &mut AnyConnection, n: &NewNotification, at: DateTime<Utc>) -> Result<u64, StoreError> {
-    let mut sql = Sql::new(
-        "INSERT INTO notifications (id, user_id, kind, entity, entity_id, subject, dedupe_key, created_at) VALUES (",
-    );
-    sql.bind(Uuid::now_v7()).push(", ").bind(n.user_id).push(", ").bind(n.kind.code()).push(", ");
-    sql.bind(n.entity).push(", ").bind(n.entity_id).push(", ").bind(n.subject.as_str()).push(", ");
-    sql.bind(n.key.as_str()).push(", ").bind(at).push(") ON CONFLICT (user_id, dedupe_key) DO NOTHING");
-    Ok(sql.query().execute(&mut *conn).await.map_err(store_error)?.rows_affected())
+    let mut rows = Rows::new("notifications", &COLUMNS).with_tail(ON_CONFLICT);
+    rows.push(conn, values(n, at)).await?;
+    rows.finish(conn).await
 }
 
 /// Tells `assignee` that the record was assigned to them, unless they did it themselves.
@@ -72,7 +85,9 @@ pub async fn assigned(
 }
 
 /// Notices about the records a query finds: it answers `id` (the record), `user_id` (the
-/// recipient; rows without one are skipped) and `subject`. Each is keyed `{key}:{id}`.
+/// recipient; rows without one are skipped), `subject` and `tag` (what makes this occasion
+/// another than an earlier one of the same record, e.g. its due time). Each is keyed
+/// `{key}:{id}:{tag}`. Written in batches: a first churn detection finds hundreds of thousands.
 pub async fn notify_found(
     conn: &mut AnyConnection,
     kind: NotificationKind,
@@ -82,15 +97,15 @@ pub async fn notify_found(
     at: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let rows = query.query().fetch_all(&mut *conn).await.map_err(store_error)?;
-    let mut written = 0;
+    let mut notices = Rows::new("notifications", &COLUMNS).with_tail(ON_CONFLICT);
     for r in &rows {
         let Some(user_id) = r.opt_id("user_id")? else { continue };
         let entity_id = r.id("id")?;
-        let subject = r.text("subject")?;
-        let notice = NewNotification { user_id, kind, entity, entity_id, subject, key: format!("{key}:{entity_id}") };
-        written += insert(conn, &notice, at).await?;
+        let key = format!("{key}:{entity_id}:{}", r.text("tag")?);
+        let notice = NewNotification { user_id, kind, entity, entity_id, subject: r.text("subject")?, key };
+        notices.push(conn, values(&notice, at)).await?;
     }
-    Ok(written)
+    notices.finish(conn).await
 }
 
 /// The `MM-DD` days whose birthdays fall on `day`: on 28 February of a common year, the
@@ -110,10 +125,11 @@ impl NotificationStore for Db {
             return Ok(0);
         }
         let mut tx = self.begin_write().await?;
-        let mut written = 0;
+        let mut rows = Rows::new("notifications", &COLUMNS).with_tail(ON_CONFLICT);
         for n in notices {
-            written += insert(&mut tx, n, at).await?;
+            rows.push(&mut tx, values(n, at)).await?;
         }
+        let written = rows.finish(&mut tx).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(written)
     }
@@ -149,6 +165,29 @@ impl NotificationStore for Db {
         let mut sql = Sql::new("UPDATE notifications SET read_at = ");
         sql.bind(at).push(" WHERE user_id = ").bind(user_id).push(" AND read_at IS NULL");
         Ok(sql.query().execute(&self.writer).await.map_err(store_error)?.rows_affected())
+    }
+
+    async fn notify_due(&self, now: DateTime<Utc>, ahead: Duration) -> Result<NoticeRun, StoreError> {
+        let open = TaskStatus::Open.code();
+        let mut tx = self.begin_write().await?;
+        let mut written = 0;
+        let tasks =
+            "SELECT t.id, t.owner_id AS user_id, t.title AS subject, t.due_at AS tag FROM tasks t WHERE t.status = ";
+        let mut due = Sql::new(tasks);
+        due.bind(open).push(" AND t.due_at > ").bind(now).push(" AND t.due_at <= ").bind(now + ahead);
+        written += notify_found(&mut tx, NotificationKind::TaskDue, "tasks", "due", &due, now).await?;
+        // A day back, not further: a task overdue for months is not news every minute.
+        let mut overdue = Sql::new(tasks);
+        overdue.bind(open).push(" AND t.due_at <= ").bind(now).push(" AND t.due_at > ").bind(now - Duration::days(1));
+        written += notify_found(&mut tx, NotificationKind::TaskOverdue, "tasks", "overdue", &overdue, now).await?;
+        let mut starting = Sql::new(
+            "SELECT e.id, a.user_id, e.title AS subject, e.starts_at AS tag FROM events e \
+             JOIN event_attendees a ON a.event_id = e.id WHERE e.starts_at > ",
+        );
+        starting.bind(now).push(" AND e.starts_at <= ").bind(now + ahead);
+        written += notify_found(&mut tx, NotificationKind::EventStarting, "events", "starts", &starting, now).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(NoticeRun { written })
     }
 
     async fn notify_birthdays(&self, day: NaiveDate, at: DateTime<Utc>) -> Result<NoticeRun, StoreError> {

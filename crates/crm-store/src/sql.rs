@@ -186,9 +186,12 @@ impl Sql {
 /// makes binding a statement of n values cost n².
 pub struct Rows {
     head: String,
+    /// What follows the rows in each statement, e.g. an `ON CONFLICT` clause.
+    tail: String,
     width: usize,
     anonymous: bool,
     sql: Sql,
+    written: u64,
 }
 
 const MAX_BINDS: usize = 8_000;
@@ -197,7 +200,12 @@ impl Rows {
     /// Rows with numbered placeholders, which both databases understand.
     pub fn new(table: &str, columns: &[&str]) -> Self {
         let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        Self { sql: Sql::new(&head), head, width: columns.len(), anonymous: false }
+        Self { sql: Sql::new(&head), head, tail: String::new(), width: columns.len(), anonymous: false, written: 0 }
+    }
+
+    /// The same rows, each statement ending with `tail`.
+    pub fn with_tail(self, tail: &str) -> Self {
+        Self { tail: tail.to_string(), ..self }
     }
 
     /// Rows with the placeholders that bind fastest on `backend`, for large batches.
@@ -232,15 +240,17 @@ impl Rows {
 
     async fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
         if !self.sql.args.is_empty() {
-            self.sql.query().execute(&mut *conn).await.map_err(store_error)?;
+            self.sql.push(&self.tail);
+            self.written += self.sql.query().execute(&mut *conn).await.map_err(store_error)?.rows_affected();
             self.sql = Sql::new(&self.head);
         }
         Ok(())
     }
 
-    /// Sends the rows still gathered.
-    pub async fn finish(mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
-        self.flush(conn).await
+    /// Sends the rows still gathered; the count of rows written by all the statements.
+    pub async fn finish(mut self, conn: &mut AnyConnection) -> Result<u64, StoreError> {
+        self.flush(conn).await?;
+        Ok(self.written)
     }
 }
 

@@ -21,6 +21,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub sales: SalesConfig,
     pub churn: ChurnConfig,
+    pub schedule: ScheduleConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -53,6 +54,13 @@ pub struct ChurnConfig {
     pub inactive_after_months: u32,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleConfig {
+    /// Minutes before a task is due or an event starts that its people are reminded (TSK-3).
+    pub remind_before_minutes: i64,
+}
+
 /// The database URL may hold a password: it is never printed whole.
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -65,6 +73,7 @@ impl fmt::Debug for Config {
             .field("jobs", &self.jobs)
             .field("sales", &self.sales)
             .field("churn", &self.churn)
+            .field("schedule", &self.schedule)
             .finish()
     }
 }
@@ -155,6 +164,9 @@ impl Config {
         }
         if self.churn.inactive_after_months == 0 {
             return Err(invalid("churn.inactive_after_months", "must be at least 1"));
+        }
+        if !(1..=10_080).contains(&self.schedule.remind_before_minutes) {
+            return Err(invalid("schedule.remind_before_minutes", "must be from 1 to 10080 (a week)"));
         }
         if self.jobs.poll_seconds == 0 {
             return Err(invalid("jobs.poll_seconds", "must be at least 1"));

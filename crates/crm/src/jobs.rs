@@ -36,10 +36,12 @@ pub enum Job {
     InactiveUsers,
     /// Warns active customers without an order for `churn.inactive_after_months` (CHN-1).
     ChurnDetection,
+    /// Reminds of tasks due and appointments starting soon, and of tasks gone overdue (TSK-3).
+    Reminders,
 }
 
 impl Job {
-    pub const ALL: [Job; 7] = [
+    pub const ALL: [Job; 8] = [
         Job::Housekeeping,
         Job::StaleOpportunities,
         Job::ContractReminders,
@@ -47,6 +49,7 @@ impl Job {
         Job::Birthdays,
         Job::InactiveUsers,
         Job::ChurnDetection,
+        Job::Reminders,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Job {
             Job::Birthdays => "birthdays",
             Job::InactiveUsers => "inactive-users",
             Job::ChurnDetection => "churn-detection",
+            Job::Reminders => "reminders",
         }
     }
 
@@ -71,6 +75,7 @@ impl Job {
             Job::Birthdays => chrono::Duration::hours(1),
             Job::InactiveUsers => chrono::Duration::days(1),
             Job::ChurnDetection => chrono::Duration::days(1),
+            Job::Reminders => chrono::Duration::minutes(1),
         }
     }
 
@@ -109,6 +114,10 @@ impl Job {
             Job::ChurnDetection => {
                 let run = churn::detect(db, config.churn.inactive_after_months).await?;
                 Ok(format!("warned {} customers without recent orders", run.warned))
+            }
+            Job::Reminders => {
+                let run = notifications::remind(db, Utc::now(), config.schedule.remind_before_minutes).await?;
+                Ok(format!("wrote {} reminders", run.written))
             }
         }
     }

@@ -34,6 +34,12 @@ pub async fn mark_all_read<S: Store>(store: &S, actor: &Actor) -> Result<u64, Er
     Ok(store.mark_all_notifications_read(recipient(actor)?, Utc::now()).await?)
 }
 
+/// Reminds of tasks due within `minutes` and events starting within them, and of tasks just
+/// gone overdue (TSK-3).
+pub async fn remind<S: Store>(store: &S, now: DateTime<Utc>, minutes: i64) -> Result<NoticeRun, Error> {
+    Ok(store.notify_due(now, Duration::minutes(minutes)).await?)
+}
+
 /// Tells the owners of customers about their contacts' birthdays on `today` (CUS-10).
 pub async fn notify_birthdays<S: Store>(store: &S, today: NaiveDate) -> Result<NoticeRun, Error> {
     Ok(store.notify_birthdays(today, Utc::now()).await?)

@@ -24,6 +24,10 @@ pub trait NotificationStore {
     ) -> Result<Notification, StoreError>;
     /// Marks every notice of the user read; the count marked.
     async fn mark_all_notifications_read(&self, user_id: Uuid, at: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Reminders (TSK-3): to owners of open tasks due within `ahead` of `now` or gone overdue
+    /// in the last day, and to attendees of events starting within `ahead`; once per task or
+    /// event and time, so a task moved to another time is reminded again.
+    async fn notify_due(&self, now: DateTime<Utc>, ahead: chrono::Duration) -> Result<NoticeRun, StoreError>;
     /// Notices to the customers' owners about their contacts whose birthday is `day` (month
     /// and day), keyed by contact and year.
     async fn notify_birthdays(&self, day: NaiveDate, at: DateTime<Utc>) -> Result<NoticeRun, StoreError>;

@@ -14,12 +14,14 @@ use crm_core::access::{AuditStamp, Scope};
 use crm_core::churn::{ChurnMeasure, ChurnStatus, ChurnWarning, NewMeasure};
 use crm_core::customers::{Customer, CustomerStatus};
 use crm_core::listing::{ListRequest, Page};
+use crm_core::notifications::NotificationKind;
 use crm_core::store::StoreError;
 
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::customers::{customer, scoped};
 use crate::listing::{Kind, ListSpec, find_where, list as list_rows};
+use crate::notifications;
 use crate::sql::{RowExt, Sql, store_error};
 
 const ENTITY: &str = "churn_warnings";
@@ -260,6 +262,14 @@ async fn detect_chunk(
         sql.push(" || '\",\"status\":\"' || w.status || '\"}' FROM churn_warnings w JOIN customers c ON c.id = w.customer_id");
         sql.push(" WHERE w.created_at = ").bind(stamp.at).push(" AND substr(w.id, 1, 13) = ").bind(head);
         sql.query().execute(&mut *tx).await.map_err(store_error)?;
+        // Each customer's owner hears of the warning.
+        let mut found = Sql::new(
+            "SELECT w.id, c.owner_id AS user_id, c.name AS subject, w.last_order_date AS tag \
+             FROM churn_warnings w JOIN customers c ON c.id = w.customer_id WHERE w.created_at = ",
+        );
+        found.bind(stamp.at).push(" AND substr(w.id, 1, 13) = ").bind(head);
+        let kind = NotificationKind::ChurnWarning;
+        notifications::notify_found(&mut tx, kind, "churn-warnings", "churn", &found, stamp.at).await?;
     }
     tx.commit().await.map_err(store_error)?;
     Ok(warned)

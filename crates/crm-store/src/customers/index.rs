@@ -106,7 +106,7 @@ impl Document {
         for row in self.phone_rows() {
             rows.push(conn, row).await?;
         }
-        rows.finish(conn).await
+        rows.finish(conn).await.map(drop)
     }
 
     /// Replaces the rows of a record.

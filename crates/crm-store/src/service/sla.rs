@@ -120,8 +120,8 @@ pub async fn flag_overdue(db: &Db, now: DateTime<Utc>, stamp: &AuditStamp) -> Re
     }
     // The handler of each request found late hears of it, or its creator while unassigned.
     let mut found = Sql::new(
-        "SELECT id, COALESCE(handler_id, created_by) AS user_id, number || ' ' || summary AS subject \
-         FROM service_requests WHERE overdue_since = ",
+        "SELECT id, COALESCE(handler_id, created_by) AS user_id, number || ' ' || summary AS subject, \
+         '' AS tag FROM service_requests WHERE overdue_since = ",
     );
     found.bind(stamp.at);
     let kind = NotificationKind::SlaBreached;

@@ -12,3 +12,7 @@ notice-task-assigned = Task “{ $subject }” was assigned to you
 notice-sla-breached = Service request “{ $subject }” missed its service level target
 notice-contact-birthday = Today is { $subject }'s birthday
 notice-inactive-user = User { $subject } has not signed in for a long time
+notice-task-due = Task “{ $subject }” is due soon
+notice-task-overdue = Task “{ $subject }” is overdue
+notice-event-starting = “{ $subject }” starts soon
+notice-churn-warning = Customer { $subject } has not ordered for a long time: churn warning

@@ -2,10 +2,11 @@
 //! assignments written with the change, of late and stale records written by the jobs once
 //! however often they run, of birthdays and inactive users; each user reads only their own.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, Months, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crm_core::churn::actions as churn;
 use crm_core::notifications::actions as notifications;
 use crm_core::sales::opportunities::actions as opportunities;
 use crm_core::service::actions as service;
@@ -199,4 +200,66 @@ async fn the_header_counts_unread_notices_and_opening_one_marks_it_and_shows_its
     let other = Browser::new(&w.app);
     other.sign_in("wangwei").await;
     assert_eq!(other.get(&format!("/notifications/{notice}")).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn owners_are_reminded_of_tasks_due_soon_and_gone_overdue_and_attendees_of_appointments() {
+    let w = world().await;
+    let now = Utc::now();
+    let at = |minutes: i64| (now + Duration::minutes(minutes)).to_rfc3339();
+    let task = |title: &str, minutes: i64| json!({"title": title, "owner_id": w.colleague_id, "due_at": at(minutes)});
+    let soon = w.app.created("/api/v1/tasks", &w.director, &task("回访华星", 20)).await;
+    w.app.created("/api/v1/tasks", &w.director, &task("准备报价", 120)).await;
+    let colleague_id = w.colleague_id.clone();
+    let director_id = w.app.user_id("dongfang").await;
+    let meeting = json!({"title": "周例会", "starts_at": at(10), "ends_at": at(70),
+        "attendee_ids": [colleague_id, director_id], "kind": "meeting"});
+    w.app.created("/api/v1/events", &w.director, &meeting).await;
+    let later = json!({"title": "客户拜访", "starts_at": at(90), "ends_at": at(150), "attendee_ids": [w.colleague_id]});
+    w.app.created("/api/v1/events", &w.director, &later).await;
+    let reminders = |items: Vec<Value>| -> Vec<(String, String)> {
+        let mut found: Vec<(String, String)> = items
+            .iter()
+            .filter(|n| n["kind"] != "task_assigned")
+            .map(|n| (n["kind"].as_str().unwrap().to_string(), n["subject"].as_str().unwrap().to_string()))
+            .collect();
+        found.sort();
+        found
+    };
+    let pair = |k: &str, s: &str| (k.to_string(), s.to_string());
+
+    // Thirty minutes ahead: the task due in 20 minutes and the meeting in 10, nothing later.
+    assert_eq!(notifications::remind(&w.app.db, now, 30).await.unwrap().written, 3);
+    assert_eq!(notifications::remind(&w.app.db, now + Duration::minutes(1), 30).await.unwrap().written, 0);
+    let colleague = reminders(notices(&w, &w.colleague).await);
+    assert_eq!(colleague, [pair("event_starting", "周例会"), pair("task_due", "回访华星")]);
+    assert_eq!(reminders(notices(&w, &w.director).await), [pair("event_starting", "周例会")]);
+
+    // Past its due time, the task is overdue: told once more.
+    let run = notifications::remind(&w.app.db, now + Duration::minutes(25), 30).await.unwrap();
+    assert_eq!(run.written, 1);
+    // Moved to tomorrow, it is reminded again before its new time.
+    let path = format!("/api/v1/tasks/{}", soon["id"].as_str().unwrap());
+    let r = w.app.patch_json(&path, &w.colleague, None, &json!({"due_at": at(24 * 60)})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    notifications::remind(&w.app.db, now + Duration::minutes(24 * 60 - 10), 30).await.unwrap();
+    let due: Vec<_> = reminders(notices(&w, &w.colleague).await).into_iter().filter(|(k, _)| k == "task_due").collect();
+    assert_eq!(due.len(), 2, "{due:?}");
+}
+
+#[tokio::test]
+async fn a_churn_warning_is_told_to_the_customers_owner_once() {
+    let w = world().await;
+    let customer = w.app.create_customer(&w.manager, &json!({"name": "长江物流", "status": "active"})).await;
+    let long_ago = Utc::now().date_naive().checked_sub_months(Months::new(8)).unwrap();
+    let order = json!({"customer_id": customer["id"], "order_date": long_ago.to_string(),
+        "lines": [{"description": "设备维保", "quantity": "1", "unit_price": "100.00"}]});
+    w.app.created("/api/v1/orders", &w.manager, &order).await;
+    assert_eq!(churn::detect(&w.app.db, 6).await.unwrap().warned, 1);
+    churn::detect(&w.app.db, 6).await.unwrap();
+    let items = notices(&w, &w.manager).await;
+    assert_eq!(kinds(&items), ["churn_warning"]);
+    assert_eq!(items[0]["subject"], "长江物流");
+    assert!(items[0]["link"].as_str().unwrap().starts_with("/churn-warnings/"));
+    assert!(notices(&w, &w.director).await.is_empty());
 }

@@ -281,13 +281,12 @@ pub async fn flag_stale(db: &Db, cutoff: DateTime<Utc>, stamp: &AuditStamp) -> R
     let cleared = set_flags(&mut tx, &to_clear, None, stamp).await?;
     // The one working on each newly stale opportunity hears of it.
     let mut found = Sql::new(
-        "SELECT o.id, COALESCE(o.assignee_id, o.owner_id) AS user_id, o.number || ' ' || o.summary AS subject \
-         FROM opportunities o WHERE o.stale_since = ",
+        "SELECT o.id, COALESCE(o.assignee_id, o.owner_id) AS user_id, o.number || ' ' || o.summary AS subject, \
+         o.stale_since AS tag FROM opportunities o WHERE o.stale_since = ",
     );
     found.bind(stamp.at);
-    let key = format!("stale:{}", stamp.at.to_rfc3339());
     let kind = NotificationKind::OpportunityStale;
-    notifications::notify_found(&mut tx, kind, "opportunities", &key, &found, stamp.at).await?;
+    notifications::notify_found(&mut tx, kind, "opportunities", "stale", &found, stamp.at).await?;
     tx.commit().await.map_err(store_error)?;
     Ok(StaleRun { flagged, cleared })
 }

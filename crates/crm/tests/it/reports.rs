@@ -411,6 +411,11 @@ async fn report_pages_draw_an_svg_chart_and_a_table_in_chinese_and_english_withi
     assert!(!home.contains("本月订单"), "no business figures for the administrator");
 }
 
+/// The rows of a report's `field` keyed as `entry` says.
+fn keyed<K: Ord, V>(report: &Value, field: &str, entry: impl Fn(&Value) -> (K, V)) -> BTreeMap<K, V> {
+    report[field].as_array().unwrap().iter().map(entry).collect()
+}
+
 /// Sets a time of a record as the store keeps it (UTC text), for times in the past the API
 /// does not take.
 async fn set_time(w: &World, table: &str, column: &str, id: &str, at: &str) {
@@ -651,12 +656,7 @@ async fn sales_performance_matches_figures_computed_from_the_opportunities_per_o
             .collect::<Vec<_>>()
             .join("&");
         let report = w.app.get_ok(&format!("/api/v1/reports/sales-performance?{query}"), token).await;
-        let rows: BTreeMap<String, Figures> = report["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| (r["owner_id"].as_str().unwrap().to_string(), figures_of(r)))
-            .collect();
+        let rows = keyed(&report, "items", |r| (r["owner_id"].as_str().unwrap().to_string(), figures_of(r)));
         let expected: BTreeMap<String, Figures> = visible
             .iter()
             .map(|o| {
@@ -822,22 +822,9 @@ async fn receivables_ageing_buckets_what_is_open_per_customer_and_currency_by_da
     ];
     for (token, visible) in views {
         let report = w.app.get_ok("/api/v1/reports/receivables-ageing", token).await;
-        let rows: BTreeMap<(String, String), Sums> = report["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                let key =
-                    (r["customer_name"].as_str().unwrap().to_string(), r["currency"].as_str().unwrap().to_string());
-                (key, sums_of(r))
-            })
-            .collect();
-        let totals: BTreeMap<String, Sums> = report["totals"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| (r["currency"].as_str().unwrap().to_string(), sums_of(r)))
-            .collect();
+        let text = |r: &Value, field: &str| r[field].as_str().unwrap().to_string();
+        let rows = keyed(&report, "items", |r| ((text(r, "customer_name"), text(r, "currency")), sums_of(r)));
+        let totals = keyed(&report, "totals", |r| (text(r, "currency"), sums_of(r)));
         assert_eq!((rows, totals), expected(visible));
     }
     // By hand for 华星科技 in CNY: 1000 not due; 150 due today is not overdue yet; 300 one day

@@ -88,6 +88,17 @@ fn link_to(path: &str, params: &ReportParams, extra: &[(&'static str, String)]) 
     href(path, &pairs)
 }
 
+/// A row per item, then the row of their total.
+fn with_total<T>(
+    items: &[T],
+    total: &T,
+    total_label: String,
+    label: impl Fn(&T) -> String,
+    row: impl Fn(&T, String) -> Vec<Cell>,
+) -> Vec<Vec<Cell>> {
+    items.iter().map(|r| row(r, label(r))).chain([row(total, total_label)]).collect()
+}
+
 /// Answers a report page: with `format=csv|xlsx` the file as the API gives it, else the page
 /// of the report `name` with its filters and downloads, which `fill` completes.
 async fn show<D: Download>(
@@ -308,8 +319,7 @@ pub async fn service(r: ReportRequest<WebUser>) -> Result<Response, AppError> {
                 num(r.avg_satisfaction.map_or_else(|| "—".into(), |s| s.round_dp(2).to_string())),
             ]
         };
-        let mut rows: Vec<Vec<Cell>> = report.items.iter().map(|r| row(r, name(r))).collect();
-        rows.push(row(&report.totals, page.l.t("report-total")));
+        let rows = with_total(&report.items, &report.totals, page.l.t("report-total"), name, row);
         page.charts.push(chart);
         page.rows = rows;
     })
@@ -394,8 +404,8 @@ pub async fn performance(r: ReportRequest<WebUser>) -> Result<Response, AppError
                 num(page.amounts(&r.won_amounts, false)),
             ]
         };
-        let mut rows: Vec<Vec<Cell>> = report.items.iter().map(|r| row(r, owner(&r.owner))).collect();
-        rows.push(row(&report.totals, page.l.t("report-total")));
+        let total = page.l.t("report-total");
+        let rows = with_total(&report.items, &report.totals, total, |r| owner(&r.owner), row);
         page.charts.push(chart);
         page.rows = rows;
     })

@@ -640,7 +640,8 @@ async fn sales_performance_matches_figures_computed_from_the_opportunities_per_o
     let march = (Some("2026-03-01"), Some("2026-03-31"));
     let april = (Some("2026-04-01"), Some("2026-04-30"));
     // (reader, zone offset, owners they see, period)
-    let views: [(&str, i64, &[&str], (Option<&str>, Option<&str>)); 7] = [
+    type View<'a> = (&'a str, i64, &'a [&'a str], (Option<&'a str>, Option<&'a str>));
+    let views: [View; 7] = [
         (&w.east_director, 8, &["wang", "li"], march),
         (&w.east_director, 8, &["wang", "li"], april),
         (&utc, 0, &["wang", "li", "north"], march),

@@ -63,19 +63,12 @@ pipeline-all-of-stage = All of this stage
 
 funnel-title = Sales funnel
 forecast-title = Sales forecast
-forecast-by-month = Month of expected close
-forecast-by-owner = Owner
 forecast-no-date = No expected close date
 forecast-no-owner = No owner
 forecast-hint = Open opportunities; weighted = estimated value × probability. Currencies are never added together.
 report-from = From
 report-to = To
 report-by = Group by
-report-stage = Stage
-report-probability = Probability
-report-count = Count
-report-amount = Amount
-report-weighted = Weighted
 report-download-csv = Download CSV
 report-download-xlsx = Download Excel
 report-total = Total

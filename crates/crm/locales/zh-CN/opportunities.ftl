@@ -63,19 +63,12 @@ pipeline-all-of-stage = 查看该阶段全部
 
 funnel-title = 销售漏斗分析
 forecast-title = 销售预测
-forecast-by-month = 预计成交月份
-forecast-by-owner = 负责人
 forecast-no-date = 未填预计成交日期
 forecast-no-owner = 无负责人
 forecast-hint = 进行中的机会；加权金额 = 预计金额 × 成功几率。不同币种从不相加。
 report-from = 从
 report-to = 到
 report-by = 分组
-report-stage = 阶段
-report-probability = 几率
-report-count = 数量
-report-amount = 金额
-report-weighted = 加权金额
 report-download-csv = 下载 CSV
 report-download-xlsx = 下载 Excel
 report-total = 合计

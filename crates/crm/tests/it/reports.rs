@@ -3,14 +3,17 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use reqwest::StatusCode;
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fresh_database_url};
+use crate::helpers::{PASSWORD, TestApp, fresh_database_url};
 
 struct World {
     app: TestApp,
+    /// The database's URL, to set times the API cannot.
+    url: String,
     east_director: String,
     north_director: String,
     executive: String,
@@ -80,7 +83,7 @@ async fn world() -> World {
         }
         app.created("/api/v1/orders", token, &body).await;
     }
-    World { app, east_director, north_director, executive, wang, li, customers, orders }
+    World { app, url, east_director, north_director, executive, wang, li, customers, orders }
 }
 
 fn money(whole: i64) -> String {
@@ -406,4 +409,447 @@ async fn report_pages_draw_an_svg_chart_and_a_table_in_chinese_and_english_withi
     let home = admin.get_text("/").await;
     assert!(home.contains("系统状态") && home.contains("customers 5"), "{home}");
     assert!(!home.contains("本月订单"), "no business figures for the administrator");
+}
+
+/// The rows of a report's `field` keyed as `entry` says.
+fn keyed<K: Ord, V>(report: &Value, field: &str, entry: impl Fn(&Value) -> (K, V)) -> BTreeMap<K, V> {
+    report[field].as_array().unwrap().iter().map(entry).collect()
+}
+
+/// Sets a time of a record as the store keeps it (UTC text), for times in the past the API
+/// does not take.
+async fn set_time(w: &World, table: &str, column: &str, id: &str, at: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&w.url).await.unwrap();
+    let at: DateTime<Utc> = at.parse().unwrap();
+    let text = at.format("%Y-%m-%dT%H:%M:%S%.6fZ");
+    let done = sqlx::query(&format!("UPDATE {table} SET {column} = '{text}' WHERE id = '{id}'")).execute(&pool).await;
+    assert_eq!(done.unwrap().rows_affected(), 1, "{table} {id}");
+    pool.close().await;
+}
+
+/// A user of the east division whose time zone is `zone`, with a token.
+async fn user_in_zone(w: &World, username: &str, role: &str, zone: &str) -> String {
+    let admin = w.app.user(&format!("admin.{username}"), "admin", &[]).await;
+    let divisions = w.app.get_ok("/api/v1/divisions", &admin).await;
+    let east = divisions["items"].as_array().unwrap().iter().find(|d| d["name"] == "华东").unwrap()["id"].clone();
+    let body =
+        json!({"username": username, "password": PASSWORD, "roles": [role], "division_ids": [east], "time_zone": zone});
+    w.app.created("/api/v1/users", &admin, &body).await;
+    w.app.login(username, PASSWORD).await
+}
+
+/// Whether the UTC time `at` falls on a day in `from..=to` for a reader `offset` hours east of
+/// UTC (Shanghai keeps +8 all year).
+fn on_days(at: &str, offset: i64, from: Option<&str>, to: Option<&str>) -> bool {
+    let at: DateTime<Utc> = at.parse().unwrap();
+    let day = (at + chrono::Duration::hours(offset)).date_naive().to_string();
+    from.is_none_or(|f| day.as_str() >= f) && to.is_none_or(|t| day.as_str() <= t)
+}
+
+#[tokio::test]
+async fn a_request_late_on_march_31st_utc_is_april_in_shanghai_and_march_in_utc() {
+    // RPT-3, RPT-7: periods are the reader's days.
+    let w = world().await;
+    let utc = user_in_zone(&w, "utc.director", "director", "UTC").await;
+    let kind = w.app.dictionary_entry(&w.east_director, "service_type", "咨询").await;
+    let times = ["2026-03-31T17:00:00Z", "2026-03-31T16:00:00Z", "2026-03-31T15:59:59.999999Z"];
+    for at in times {
+        let body = json!({"customer_id": w.customers[0].0, "type_id": kind, "summary": "问题", "request": "请回电"});
+        let r = w.app.created("/api/v1/service-requests", &w.east_director, &body).await;
+        set_time(&w, "service_requests", "created_at", r["id"].as_str().unwrap(), at).await;
+    }
+    let count = |token: &str, from: &'static str, to: &'static str| {
+        let path = format!("/api/v1/reports/service-analysis?from={from}&to={to}");
+        let app = &w.app;
+        let token = token.to_string();
+        async move { app.get_ok(&path, &token).await["totals"]["count"].as_i64().unwrap() }
+    };
+    let expected = |offset: i64, from: &str, to: &str| {
+        times.iter().filter(|at| on_days(at, offset, Some(from), Some(to))).count() as i64
+    };
+    // Shanghai: 17:00 and 16:00 UTC are already April 1st; 15:59:59.999999 is still March.
+    assert_eq!(count(&w.east_director, "2026-04-01", "2026-04-30").await, 2);
+    assert_eq!(count(&w.east_director, "2026-03-01", "2026-03-31").await, 1);
+    assert_eq!(expected(8, "2026-04-01", "2026-04-30"), 2);
+    // UTC: all three are March 31st, none April.
+    assert_eq!(count(&utc, "2026-03-01", "2026-03-31").await, 3);
+    assert_eq!(count(&utc, "2026-04-01", "2026-04-30").await, 0);
+    assert_eq!(expected(0, "2026-03-01", "2026-03-31"), 3);
+    // One day alone: Shanghai's April 1st holds the two, UTC's March 31st the three.
+    assert_eq!(count(&w.east_director, "2026-04-01", "2026-04-01").await, 2);
+    assert_eq!(count(&utc, "2026-03-31", "2026-03-31").await, 3);
+    // The page shows the same count in the reader's days.
+    let browser = crate::web::Browser::new(&w.app);
+    browser.sign_in("dongfang").await;
+    let page = browser.get_text("/reports/service-analysis?from=2026-04-01&to=2026-04-30").await;
+    assert!(page.contains("<title>咨询: 2</title>"), "{page}");
+}
+
+/// An opportunity of the performance test: owner, currency, amount, stage, and how it ended
+/// (won or lost, and when, in UTC).
+struct Deal {
+    owner: &'static str,
+    currency: &'static str,
+    amount: &'static str,
+    stage: &'static str,
+    closed: Option<(&'static str, &'static str)>,
+}
+
+/// One owner's figures as the API gives them, amounts as decimals per currency.
+#[derive(Debug, Default, PartialEq)]
+struct Figures {
+    open: i64,
+    won: i64,
+    lost: i64,
+    win_rate: Option<Decimal>,
+    conversion_rate: Option<Decimal>,
+    /// currency → (open amount, weighted amount)
+    pipeline: BTreeMap<String, (Decimal, Decimal)>,
+    won_amounts: BTreeMap<String, Decimal>,
+}
+
+fn figures_of(row: &Value) -> Figures {
+    let rate = |v: &Value| v.as_str().map(|s| s.parse::<Decimal>().unwrap());
+    let amounts = |v: &Value| -> Vec<(String, Decimal, Option<Decimal>)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["currency"].as_str().unwrap().to_string(), dec(&a["amount"]), a.get("weighted").map(dec)))
+            .collect()
+    };
+    Figures {
+        open: row["open"].as_i64().unwrap(),
+        won: row["won"].as_i64().unwrap(),
+        lost: row["lost"].as_i64().unwrap(),
+        win_rate: rate(&row["win_rate"]),
+        conversion_rate: rate(&row["conversion_rate"]),
+        pipeline: amounts(&row["pipeline"]).into_iter().map(|(c, a, w)| (c, (a, w.unwrap()))).collect(),
+        won_amounts: amounts(&row["won_amounts"]).into_iter().map(|(c, a, _)| (c, a)).collect(),
+    }
+}
+
+fn rate(part: i64, whole: i64) -> Option<Decimal> {
+    (whole > 0).then(|| (Decimal::from(part) / Decimal::from(whole)).round_dp(6))
+}
+
+/// The figures of `deals`, computed here: open ones as they stand, closed ones on the reader's
+/// days `from..=to` (`offset` hours east of UTC). The weighted amount is Σ amount ×
+/// probability ÷ 100, rounded once to 1/10,000, half away from zero.
+fn expected_figures<'a>(
+    deals: impl Iterator<Item = &'a Deal>,
+    probability: &BTreeMap<&str, i64>,
+    offset: i64,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Figures {
+    let mut f = Figures::default();
+    let mut weighted: BTreeMap<String, Decimal> = BTreeMap::new();
+    for d in deals {
+        let amount: Decimal = d.amount.parse().unwrap();
+        match d.closed {
+            None => {
+                f.open += 1;
+                f.pipeline.entry(d.currency.into()).or_default().0 += amount;
+                *weighted.entry(d.currency.into()).or_default() += amount * Decimal::from(probability[d.stage]);
+            }
+            Some((outcome, at)) if on_days(at, offset, from, to) => {
+                if outcome == "won" {
+                    f.won += 1;
+                    *f.won_amounts.entry(d.currency.into()).or_default() += amount;
+                } else {
+                    f.lost += 1;
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for (currency, w) in weighted {
+        let w = (w / Decimal::from(100)).round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero);
+        f.pipeline.get_mut(&currency).unwrap().1 = w;
+    }
+    f.win_rate = rate(f.won, f.won + f.lost);
+    f.conversion_rate = rate(f.won, f.open + f.won + f.lost);
+    f
+}
+
+#[tokio::test]
+async fn sales_performance_matches_figures_computed_from_the_opportunities_per_owner_scope_and_period() {
+    // RPT-5: open pipeline with weighted amounts, won and lost in the period, win and
+    // conversion rates per owner; the reader's days bound the period; divisions stay apart.
+    let w = world().await;
+    let north_id = w.app.user_id("zhaolei").await;
+    let owners: BTreeMap<&str, String> =
+        [("wang", w.app.user_id("wangwei").await), ("li", w.app.user_id("liming").await), ("north", north_id.clone())]
+            .into();
+    let stages = w.app.get_ok("/api/v1/pipeline-stages", &w.east_director).await;
+    let stage_ids: BTreeMap<String, String> = stages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().to_string(), s["id"].as_str().unwrap().to_string()))
+        .collect();
+    let probability: BTreeMap<&str, i64> = [("发现机会", 10), ("需求分析", 30), ("谈判审核", 80)].into();
+    let deal = |owner, currency, amount, stage, closed| Deal { owner, currency, amount, stage, closed };
+    let deals = [
+        deal("wang", "CNY", "1000.00", "发现机会", None),
+        deal("wang", "CNY", "333.33", "需求分析", None),
+        // 0.0003 × 80 % = 0.00024: 0.0002 once rounded.
+        deal("wang", "USD", "0.0003", "谈判审核", None),
+        // 23:59:59 on March 31st in Shanghai, 15:59:59 UTC.
+        deal("wang", "CNY", "500.00", "发现机会", Some(("won", "2026-03-31T15:59:59Z"))),
+        // Midnight of March 1st in Shanghai, still February 28th in UTC.
+        deal("wang", "CNY", "80.00", "发现机会", Some(("lost", "2026-02-28T16:00:00Z"))),
+        // Midnight of April 1st in Shanghai, still March 31st in UTC.
+        deal("li", "USD", "200.00", "发现机会", Some(("won", "2026-03-31T16:00:00Z"))),
+        deal("li", "CNY", "90.00", "发现机会", Some(("lost", "2026-02-28T15:59:59Z"))),
+        deal("li", "CNY", "50.00", "发现机会", Some(("won", "2026-03-15T04:00:00Z"))),
+        deal("li", "CNY", "10.00", "发现机会", None),
+        deal("north", "CNY", "7777.00", "需求分析", None),
+        deal("north", "CNY", "123.00", "发现机会", Some(("won", "2026-03-20T02:00:00Z"))),
+    ];
+    let reason = w.app.dictionary_entry(&w.east_director, "opportunity_loss_reason", "其他").await;
+    for (i, d) in deals.iter().enumerate() {
+        let director = if d.owner == "north" { &w.north_director } else { &w.east_director };
+        let body = json!({"customer_name": format!("新客户{i}"), "summary": "采购", "amount": d.amount, "currency": d.currency});
+        let o = w.app.created("/api/v1/opportunities", director, &body).await;
+        let path = format!("/api/v1/opportunities/{}", o["id"].as_str().unwrap());
+        let app = &w.app;
+        let act = |verb: &'static str, body: Value| {
+            let path = format!("{path}/{verb}");
+            async move {
+                let r = app.post_json(&path, Some(director), &body).await;
+                assert_eq!(r.status(), StatusCode::OK, "{verb}: {}", r.text().await.unwrap());
+            }
+        };
+        act("assign", json!({"assignee_id": owners[d.owner]})).await;
+        if d.stage != "发现机会" {
+            act("stage", json!({"stage_id": stage_ids[d.stage]})).await;
+        }
+        if let Some((outcome, at)) = d.closed {
+            let mut body = json!({"outcome": outcome});
+            if outcome == "lost" {
+                body["reason_id"] = json!(reason);
+            }
+            act("close", body).await;
+            set_time(&w, "opportunities", "closed_at", o["id"].as_str().unwrap(), at).await;
+        }
+    }
+
+    let utc = user_in_zone(&w, "utc.boss", "executive", "UTC").await;
+    let march = (Some("2026-03-01"), Some("2026-03-31"));
+    let april = (Some("2026-04-01"), Some("2026-04-30"));
+    // (reader, zone offset, owners they see, period)
+    type View<'a> = (&'a str, i64, &'a [&'a str], (Option<&'a str>, Option<&'a str>));
+    let views: [View; 7] = [
+        (&w.east_director, 8, &["wang", "li"], march),
+        (&w.east_director, 8, &["wang", "li"], april),
+        (&utc, 0, &["wang", "li", "north"], march),
+        (&utc, 0, &["wang", "li", "north"], april),
+        (&w.north_director, 8, &["north"], march),
+        (&w.wang, 8, &["wang"], (None, None)),
+        (&w.executive, 8, &["wang", "li", "north"], (Some("2026-02-28"), Some("2026-02-28"))),
+    ];
+    for (token, offset, visible, (from, to)) in views {
+        let query = [("from", from), ("to", to)]
+            .iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}={v}")))
+            .collect::<Vec<_>>()
+            .join("&");
+        let report = w.app.get_ok(&format!("/api/v1/reports/sales-performance?{query}"), token).await;
+        let rows = keyed(&report, "items", |r| (r["owner_id"].as_str().unwrap().to_string(), figures_of(r)));
+        let expected: BTreeMap<String, Figures> = visible
+            .iter()
+            .map(|o| {
+                let mine = deals.iter().filter(|d| d.owner == *o);
+                (owners[o].clone(), expected_figures(mine, &probability, offset, from, to))
+            })
+            .collect();
+        assert_eq!(rows, expected, "{query} offset {offset} {visible:?}");
+        let all = deals.iter().filter(|d| visible.contains(&d.owner));
+        assert_eq!(figures_of(&report["totals"]), expected_figures(all, &probability, offset, from, to), "{query}");
+    }
+    // Spot checks of the rules on hand-made numbers: wang in March in Shanghai won one
+    // (500) and lost one of three open: win rate 1/2, conversion 1/5; 1000 × 10 % + 333.33 ×
+    // 30 % = 199.999.
+    let report = w.app.get_ok("/api/v1/reports/sales-performance?from=2026-03-01&to=2026-03-31", &w.wang).await;
+    let wang = figures_of(&report["items"][0]);
+    assert_eq!((wang.open, wang.won, wang.lost), (3, 1, 1));
+    assert_eq!((wang.win_rate, wang.conversion_rate), (Some("0.5".parse().unwrap()), Some("0.2".parse().unwrap())));
+    assert_eq!(wang.pipeline["CNY"], ("1333.33".parse().unwrap(), "199.999".parse().unwrap()));
+    assert_eq!(wang.pipeline["USD"], ("0.0003".parse().unwrap(), "0.0002".parse().unwrap()));
+    // `owner_id` and `division_id` narrow what the reader sees, never widen it.
+    let li = w.app.get_ok(&format!("/api/v1/reports/sales-performance?owner_id={}", owners["li"]), &w.executive).await;
+    assert_eq!(li["items"].as_array().unwrap().len(), 1);
+    let r = w.app.get_ok(&format!("/api/v1/reports/sales-performance?owner_id={north_id}"), &w.east_director).await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 0, "another division's owner: {r}");
+    assert_eq!(r["totals"]["open"], 0);
+
+    // The funnel and the forecast pages draw their charts from the same opportunities, with
+    // the filters and downloads of every report page.
+    let browser = crate::web::Browser::new(&w.app);
+    browser.sign_in("dongfang").await;
+    let funnel = browser.get_text("/reports/sales-funnel").await;
+    assert!(!funnel.contains("<meter"), "{funnel}");
+    // East: 发现机会 holds wang's 1000 and li's 10; 赢单 three, 输单 two.
+    for bar in [
+        "<title>发现机会: 2</title>",
+        "<title>赢单: 3</title>",
+        "<title>输单: 2</title>",
+        "<title>发现机会: 1,010.00</title>",
+        "金额 · USD",
+    ] {
+        assert!(funnel.contains(bar), "{bar}: {funnel}");
+    }
+    assert!(!funnel.contains("7,777.00"), "another division's pipeline");
+    let forecast = browser.get_text("/reports/forecast?by=owner").await;
+    // Weighted by owner: wang 199.999 CNY, li 1.00 CNY.
+    assert!(forecast.contains("<title>wangwei: 199.999</title>") && forecast.contains("<title>liming: 1.00</title>"));
+    for page in [&funnel, &forecast] {
+        assert!(page.contains(r#"<svg viewBox"#) && page.contains("table-wrap"), "{page}");
+        assert!(page.contains(r#"name="division_id""#) && page.contains(r#"name="owner_id""#), "{page}");
+        assert!(page.contains("format=csv") && page.contains("format=xlsx"), "{page}");
+    }
+    let r = browser.get(&format!("/reports/sales-funnel?owner_id={}&format=csv", owners["li"])).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.unwrap();
+    assert!(csv.contains("amount_CNY") && csv.contains("amount_USD"), "{csv}");
+}
+
+/// The bucket of an item `days` past due, as the report names it.
+fn bucket_of(days: i64) -> &'static str {
+    if days <= 0 {
+        "not_due"
+    } else if days <= 30 {
+        "days_0_30"
+    } else if days <= 60 {
+        "days_31_60"
+    } else if days <= 90 {
+        "days_61_90"
+    } else {
+        "days_over_90"
+    }
+}
+
+const BUCKETS: [&str; 5] = ["not_due", "days_0_30", "days_31_60", "days_61_90", "days_over_90"];
+
+#[tokio::test]
+async fn receivables_ageing_buckets_what_is_open_per_customer_and_currency_by_days_overdue_today() {
+    // RPT-5, SAL-9, SAL-10: ageing as of today in the reader's zone, receipts deducted,
+    // drafts left out, currencies apart, divisions apart.
+    let w = world().await;
+    // Shanghai keeps +8 all year: today there.
+    let today: NaiveDate = (Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let day = |offset: i64| {
+        if offset >= 0 { today + Days::new(offset as u64) } else { today - Days::new(offset.unsigned_abs()) }
+    };
+    // (customer, currency, [(days overdue, amount, received)]): each boundary of the buckets.
+    type Plan = (usize, &'static str, &'static [(i64, i64, i64)]);
+    let plans: [Plan; 4] = [
+        (0, "CNY", &[(-5, 1_000, 0), (0, 200, 50), (1, 300, 0), (30, 400, 400), (31, 500, 100), (60, 600, 0)]),
+        (0, "USD", &[(61, 700, 0), (90, 800, 0), (91, 900, 0), (400, 1_000, 999)]),
+        (2, "CNY", &[(45, 111, 0), (120, 222, 22)]),
+        (3, "CNY", &[(10, 5_000, 0)]),
+    ];
+    for &(customer, currency, items) in &plans {
+        let director = if w.customers[customer].2 == "north" { &w.north_director } else { &w.east_director };
+        let body = json!({"customer_id": w.customers[customer].0, "title": "合同", "starts_on": "2020-01-01",
+            "ends_on": "2030-12-31", "amount": "100000", "currency": currency});
+        let c = w.app.created("/api/v1/contracts", director, &body).await;
+        let path = format!("/api/v1/contracts/{}", c["id"].as_str().unwrap());
+        let r = w.app.post_json(&format!("{path}/activate"), Some(director), &json!({})).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let lines: Vec<Value> = items
+            .iter()
+            .map(|(days, amount, _)| json!({"due_on": day(-days).to_string(), "amount": money(*amount)}))
+            .collect();
+        let plan = w.app.created(&format!("{path}/payment-plan"), director, &json!({"items": lines})).await;
+        // Receipts against the item due that day (the plan comes back in order of due date).
+        for (days, _, received) in items.iter().filter(|i| i.2 > 0) {
+            let due = day(-days).to_string();
+            let item = plan.as_array().unwrap().iter().find(|i| i["due_on"] == due.as_str()).unwrap();
+            let body = json!({"contract_id": c["id"], "received_on": today.to_string(), "amount": money(*received),
+                "plan_item_id": item["id"]});
+            w.app.created("/api/v1/payments", director, &body).await;
+        }
+    }
+    // A draft contract promises nothing yet.
+    let draft = json!({"customer_id": w.customers[1].0, "title": "草稿", "starts_on": "2020-01-01",
+        "ends_on": "2030-12-31", "amount": "5"});
+    let draft = w.app.created("/api/v1/contracts", &w.east_director, &draft).await;
+    let path = format!("/api/v1/contracts/{}/payment-plan", draft["id"].as_str().unwrap());
+    w.app.created(&path, &w.east_director, &json!({"items": [{"due_on": day(-200).to_string(), "amount": "5"}]})).await;
+
+    // Expected: per (customer, currency) and per currency, what is open in each bucket.
+    type Sums = BTreeMap<&'static str, i64>;
+    let expected = |visible: &dyn Fn(usize) -> bool| {
+        let mut rows: BTreeMap<(String, String), Sums> = BTreeMap::new();
+        let mut totals: BTreeMap<String, Sums> = BTreeMap::new();
+        for &(customer, currency, items) in &plans {
+            if !visible(customer) {
+                continue;
+            }
+            for &(days, amount, received) in items {
+                if amount == received {
+                    continue;
+                }
+                let bucket = bucket_of(days);
+                let key = (w.customers[customer].1.clone(), currency.to_string());
+                for sums in [rows.entry(key).or_default(), totals.entry(currency.to_string()).or_default()] {
+                    *sums.entry(bucket).or_default() += amount - received;
+                    if bucket != "not_due" {
+                        *sums.entry("overdue").or_default() += amount - received;
+                    }
+                }
+            }
+        }
+        (rows, totals)
+    };
+    let sums_of = |row: &Value| -> Sums {
+        BUCKETS
+            .iter()
+            .chain(["overdue"].iter())
+            .filter_map(|b| {
+                let whole = i64::try_from(dec(&row[*b])).unwrap();
+                (whole != 0).then_some((*b, whole))
+            })
+            .collect()
+    };
+    let views: [(&str, &dyn Fn(usize) -> bool); 4] = [
+        (&w.east_director, &|c| w.customers[c].2 == "east"),
+        (&w.north_director, &|c| w.customers[c].2 == "north"),
+        (&w.wang, &|c| w.customers[c].3 == "wang"),
+        (&w.executive, &|_| true),
+    ];
+    for (token, visible) in views {
+        let report = w.app.get_ok("/api/v1/reports/receivables-ageing", token).await;
+        let text = |r: &Value, field: &str| r[field].as_str().unwrap().to_string();
+        let rows = keyed(&report, "items", |r| ((text(r, "customer_name"), text(r, "currency")), sums_of(r)));
+        let totals = keyed(&report, "totals", |r| (text(r, "currency"), sums_of(r)));
+        assert_eq!((rows, totals), expected(visible));
+    }
+    // By hand for 华星科技 in CNY: 1000 not due; 150 due today is not overdue yet; 300 one day
+    // late; 400 paid; 400 of 500 at 31 days; 600 at 60.
+    let report = w.app.get_ok("/api/v1/reports/receivables-ageing", &w.east_director).await;
+    let row = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["customer_name"] == "华星科技" && r["currency"] == "CNY")
+        .unwrap();
+    let row = BUCKETS.map(|b| row[b].as_str().unwrap().to_string());
+    assert_eq!(row, ["1150.00", "300.00", "1000.00", "0.00", "0.00"]);
+    // The period does not apply: ageing is as of today.
+    let old = w.app.get_ok("/api/v1/reports/receivables-ageing?from=2000-01-01&to=2000-01-31", &w.east_director).await;
+    assert_eq!(old["items"], report["items"]);
+    // The division filter cannot reach another division.
+    let north = w.app.get_ok("/api/v1/divisions", &w.executive).await;
+    let north_id = north["items"].as_array().unwrap().iter().find(|d| d["name"] == "华北").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = w.app.get_ok(&format!("/api/v1/reports/receivables-ageing?division_id={north_id}"), &w.east_director).await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 0, "{r}");
+    let r = w.app.get_ok(&format!("/api/v1/reports/receivables-ageing?division_id={north_id}"), &w.executive).await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 1, "{r}");
 }

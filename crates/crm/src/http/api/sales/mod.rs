@@ -10,5 +10,3 @@ use crate::http::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().merge(opportunities::routes()).merge(contracts::routes())
 }
-
-pub(crate) use opportunities::report_response;

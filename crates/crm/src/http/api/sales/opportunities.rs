@@ -8,17 +8,17 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crm_core::access::{Action, Actor, Module};
+use crm_core::access::Module;
 use crm_core::listing::ListRequest;
 use crm_core::sales::opportunities::actions as opportunities;
 use crm_core::sales::opportunities::{
-    Amount, AssignInput, BoardColumn, CloseInput, ForecastRow, FunnelRow, Opportunity, OpportunityInput,
-    OpportunityPatchInput, PipelineStage, PipelineStageInput, PipelineStagePatchInput, PlanItem, PlanItemInput,
-    PlanItemPatchInput, Report, StageInput,
+    AssignInput, BoardColumn, CloseInput, ForecastRow, FunnelRow, Opportunity, OpportunityInput, OpportunityPatchInput,
+    PipelineStage, PipelineStageInput, PipelineStagePatchInput, PlanItem, PlanItemInput, PlanItemPatchInput,
+    StageInput,
 };
 
 use crate::http::AppState;
-use crate::http::api::reports::{Params, report_params};
+use crate::http::api::reports::ReportRequest;
 use crate::http::error::AppError;
 use crate::http::extract::{
     ApiActor, ApiJson, Created, IfMatch, ListFormat, ListQuery, ListResponse, Tagged, parse_id,
@@ -255,57 +255,23 @@ pub async fn update_plan_item(
 /// The board: every stage with its count and amounts per currency and its most recently active
 /// cards. Filters `from`, `to` (expected close), `division_id`, `owner_id`.
 #[utoipa::path(get, path = "/pipeline", tag = "pipeline", responses((status = 200, body = Vec<BoardColumn>)))]
-pub async fn board(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    params: Params,
-) -> Result<impl IntoResponse> {
-    let (filter, _) = report_params(params)?.parse()?;
-    Ok(items(opportunities::board(&state.db, &actor, &filter).await?))
-}
-
-/// A report as JSON, or with `format=csv|xlsx` as a file of its lines (RPT-7), which needs
-/// `reports.export`.
-pub fn report_response<T: Serialize>(
-    actor: &Actor,
-    report: Report<T>,
-    amounts: impl Fn(&T) -> &[Amount],
-    format: ListFormat,
-    name: &'static str,
-) -> Result<Response> {
-    match format {
-        ListFormat::Download(format) => {
-            actor.require(Module::Reports, Action::Export)?;
-            Ok(ListResponse::File { records: report.lines(amounts), format, name }.into_response())
-        }
-        _ => Ok(axum::Json(report).into_response()),
-    }
+pub async fn board(r: ReportRequest<ApiActor>) -> Result<impl IntoResponse> {
+    let (filter, _) = r.params.parse()?;
+    Ok(items(opportunities::board(&r.state.db, r.actor(), &filter).await?))
 }
 
 /// Count and amount per stage, amounts per currency. Filters `from`, `to` (expected close),
 /// `division_id`, `owner_id`; `format=csv|xlsx` downloads it.
 #[utoipa::path(get, path = "/reports/sales-funnel", tag = "reports", responses((status = 200, body = Vec<FunnelRow>)))]
-pub async fn sales_funnel(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    params: Params,
-    format: ListFormat,
-) -> Result<Response> {
-    let (filter, _) = report_params(params)?.parse()?;
-    let report = opportunities::funnel(&state.db, &actor, &filter).await?;
-    report_response(&actor, report, |r| &r.amounts, format, "sales-funnel")
+pub async fn sales_funnel(r: ReportRequest<ApiActor>) -> Result<Response> {
+    let (filter, _) = r.params.parse()?;
+    r.answer(&opportunities::funnel(&r.state.db, r.actor(), &filter).await?, "sales-funnel")
 }
 
 /// Open opportunities `by=month` (of expected close, default) or `by=owner`, with amount and
 /// weighted amount (amount × probability) per currency. Filters and downloads as the funnel's.
 #[utoipa::path(get, path = "/reports/forecast", tag = "reports", responses((status = 200, body = Vec<ForecastRow>)))]
-pub async fn forecast(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    params: Params,
-    format: ListFormat,
-) -> Result<Response> {
-    let (filter, by) = report_params(params)?.parse()?;
-    let report = opportunities::forecast(&state.db, &actor, &filter, by).await?;
-    report_response(&actor, report, |r| &r.amounts, format, "forecast")
+pub async fn forecast(r: ReportRequest<ApiActor>) -> Result<Response> {
+    let (filter, by) = r.params.parse()?;
+    r.answer(&opportunities::forecast(&r.state.db, r.actor(), &filter, by).await?, "forecast")
 }

@@ -10,8 +10,16 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::http::AppState;
+use crate::http::api::reports::Reader;
+use crate::http::web::session::WebUser;
 
 pub use chart::Chart;
+
+impl Reader for WebUser {
+    fn actor(&self) -> &crm_core::access::Actor {
+        &self.actor
+    }
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -20,6 +28,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/customer-composition", get(pages::composition))
         .route("/reports/service-analysis", get(pages::service))
         .route("/reports/rfm", get(pages::rfm))
+        .route("/reports/sales-funnel", get(pages::funnel))
+        .route("/reports/forecast", get(pages::forecast))
         .route("/reports/sales-performance", get(pages::performance))
         .route("/reports/receivables-ageing", get(pages::ageing))
 }

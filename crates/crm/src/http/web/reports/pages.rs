@@ -1,8 +1,8 @@
-//! The report pages: each handler runs its report's use case, and either answers the file
-//! (`format=csv|xlsx`, as the API does) or fills a `ReportPage` with charts and a table.
+//! The report pages: each handler runs its report's use case and hands the report to `show`,
+//! which answers the file (`format=csv|xlsx`, as the API does) or fills a `ReportPage` with
+//! the filters, and lets the handler add its charts and table.
 
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -11,10 +11,11 @@ use crm_core::access::actions as access;
 use crm_core::access::{Action, Module};
 use crm_core::reports::actions::{self as reports, Rfm};
 use crm_core::reports::{AgeingBucket, ReportParams};
+use crm_core::sales::opportunities::actions as opportunities;
+use crm_core::sales::opportunities::{Amount, ForecastBy, ForecastRow};
 
 use super::Chart;
-use crate::http::AppState;
-use crate::http::api::reports::{Params, report_params, respond, respond_rfm};
+use crate::http::api::reports::{Download, ReportRequest};
 use crate::http::error::AppError;
 use crate::http::extract::ListFormat;
 use crate::http::web::layout::{self, Choice, Layout, everything, href};
@@ -49,7 +50,7 @@ fn percent(share: &Option<Decimal>) -> String {
 #[template(path = "reports/report.html")]
 struct ReportPage {
     l: Layout,
-    path: &'static str,
+    path: String,
     params: ReportParams,
     divisions: Vec<Choice>,
     owners: Vec<Choice>,
@@ -60,12 +61,6 @@ struct ReportPage {
     notes: Vec<String>,
     headers: Vec<String>,
     rows: Vec<Vec<Cell>>,
-}
-
-impl ReportPage {
-    fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
-        v.as_deref().unwrap_or("")
-    }
 }
 
 /// The query of the page with its filters, for links to files and to other views.
@@ -93,30 +88,45 @@ fn link_to(path: &str, params: &ReportParams, extra: &[(&'static str, String)]) 
     href(path, &pairs)
 }
 
-/// Links to the report as CSV and Excel with the page's filters, for who may export.
-pub fn downloads(web: &WebUser, path: &str, params: &ReportParams) -> Vec<(&'static str, String)> {
-    if !web.actor.can(Module::Reports, Action::Export) {
-        return Vec::new();
+/// A row per item, then the row of their total.
+fn with_total<T>(
+    items: &[T],
+    total: &T,
+    total_label: String,
+    label: impl Fn(&T) -> String,
+    row: impl Fn(&T, String) -> Vec<Cell>,
+) -> Vec<Vec<Cell>> {
+    items.iter().map(|r| row(r, label(r))).chain([row(total, total_label)]).collect()
+}
+
+/// Answers a report page: with `format=csv|xlsx` the file as the API gives it, else the page
+/// of the report `name` with its filters and downloads, which `fill` completes.
+async fn show<D: Download>(
+    r: ReportRequest<WebUser>,
+    report: D,
+    name: &'static str,
+    title: &str,
+    fill: impl FnOnce(&mut ReportPage, &D),
+) -> Result<Response, AppError> {
+    if matches!(r.format, ListFormat::Download(_)) {
+        return r.answer(&report, name);
     }
-    ["csv", "xlsx"].into_iter().map(|f| (f, link_to(path, params, &[("format", f.to_string())]))).collect()
+    let mut page = ReportPage::new(&r, title, name).await?;
+    fill(&mut page, &report);
+    layout::ok(&page)
 }
 
 impl ReportPage {
-    async fn new(
-        state: &AppState,
-        web: &WebUser,
-        title: &str,
-        path: &'static str,
-        params: ReportParams,
-    ) -> Result<Self, AppError> {
+    async fn new(r: &ReportRequest<WebUser>, title: &str, name: &str) -> Result<Self, AppError> {
+        let (db, web) = (&r.state.db, &r.reader);
         let divisions = if web.actor.can(Module::Divisions, Action::View) {
-            let page = access::list_divisions(&state.db, &web.actor, &everything()).await?;
+            let page = access::list_divisions(db, &web.actor, &everything()).await?;
             page.items.into_iter().map(|d| Choice::new(d.id.to_string(), d.name)).collect()
         } else {
             Vec::new()
         };
         let owners = if web.actor.can(Module::Users, Action::View) {
-            let page = access::list_users(&state.db, &web.actor, &everything()).await?;
+            let page = access::list_users(db, &web.actor, &everything()).await?;
             page.items
                 .into_iter()
                 .map(|u| Choice::new(u.id.to_string(), u.display_name.unwrap_or(u.username)))
@@ -124,11 +134,18 @@ impl ReportPage {
         } else {
             Vec::new()
         };
+        let path = format!("/reports/{name}");
+        let downloads = if web.actor.can(Module::Reports, Action::Export) {
+            let file = |f: &'static str| (f, link_to(&path, &r.params, &[("format", f.to_string())]));
+            vec![file("csv"), file("xlsx")]
+        } else {
+            Vec::new()
+        };
         Ok(Self {
             l: Layout::new(web, title).with_fields("report"),
             path,
-            downloads: downloads(web, path, &params),
-            params,
+            downloads,
+            params: r.params.clone(),
             divisions,
             owners,
             by: Vec::new(),
@@ -139,14 +156,42 @@ impl ReportPage {
         })
     }
 
-    fn by(mut self, codes: &[&str]) -> Self {
-        self.by = codes.iter().map(|c| (c.to_string(), self.l.t_code("report-by", c))).collect();
-        self
+    fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
     }
 
-    fn headers(mut self, keys: &[&str]) -> Self {
+    fn by(&mut self, codes: &[&str]) {
+        self.by = codes.iter().map(|c| (c.to_string(), self.l.t_code("report-by", c))).collect();
+    }
+
+    fn headers(&mut self, keys: &[&str]) {
         self.headers = keys.iter().map(|k| self.l.t(&format!("report-col-{k}"))).collect();
-        self
+    }
+
+    /// Amounts of several currencies in one cell, each with its currency; the weighted ones
+    /// where `weighted`.
+    fn amounts(&self, amounts: &[Amount], weighted: bool) -> String {
+        let shown = amounts.iter().filter_map(|a| {
+            let units = if weighted { a.weighted? } else { a.amount };
+            Some(self.l.amount(&units, &a.currency))
+        });
+        let text = shown.collect::<Vec<_>>().join(" · ");
+        if text.is_empty() { "—".into() } else { text }
+    }
+
+    /// A chart per currency of `rows` (label, amounts), the bars sized by `size`, so that no
+    /// bar adds one currency to another.
+    fn currency_charts(&mut self, caption: &str, rows: &[(String, &[Amount])], size: fn(&Amount) -> Option<i64>) {
+        let mut currencies: Vec<&str> = rows.iter().flat_map(|(_, a)| a.iter().map(|a| a.currency.as_str())).collect();
+        currencies.sort_unstable();
+        currencies.dedup();
+        for currency in currencies {
+            let bars = rows.iter().filter_map(|(label, amounts)| {
+                let units = amounts.iter().find(|a| a.currency == currency).and_then(size)?;
+                Some((label.clone(), units, self.l.money(&units), None))
+            });
+            self.charts.push(Chart::new(format!("{caption} · {currency}"), bars.collect()));
+        }
     }
 }
 
@@ -175,267 +220,202 @@ pub async fn index(web: WebUser) -> Result<Response, AppError> {
     layout::ok(&IndexPage { l, links })
 }
 
-fn is_file(format: &ListFormat) -> bool {
-    matches!(format, ListFormat::Download(_))
-}
-
-pub async fn contribution(
-    State(state): State<AppState>,
-    web: WebUser,
-    params: Params,
-    format: ListFormat,
-) -> Result<Response, AppError> {
-    let params = report_params(params)?;
-    let report = reports::contribution(&state.db, &web.actor, &params).await?;
-    if is_file(&format) {
-        return respond(&web.actor, &report, format, "customer-contribution");
-    }
-    let path = "/reports/customer-contribution";
-    let mut page = ReportPage::new(&state, &web, "report-contribution-title", path, params).await?.headers(&[
-        "rank",
-        "customer",
-        "currency",
-        "total",
-        "orders",
-        "share",
-        "cumulative-share",
-        "abc-class",
-    ]);
-    for c in &report.totals.currencies {
-        let rows = report.items.iter().filter(|r| r.currency == c.currency).take(20);
-        let bars = rows.map(|r| {
-            (r.customer_name.clone(), r.total, page.l.money(&r.total), Some(format!("/customers/{}", r.customer_id)))
-        });
-        page.charts
-            .push(Chart::new(format!("{} · {}", page.l.t("report-contribution-title"), c.currency), bars.collect()));
-        for class in &c.classes {
-            page.notes.push(page.l.lang.t_args(
-                "report-class-note",
-                &[
-                    ("class", class.abc_class.code().to_string()),
-                    ("customers", class.customers.to_string()),
-                    ("total", page.l.amount(&class.total, &c.currency)),
-                ],
-            ));
-        }
-    }
-    page.rows = report
-        .items
-        .iter()
-        .map(|r| {
-            vec![
-                num(r.rank),
-                link(r.customer_name.clone(), format!("/customers/{}", r.customer_id)),
-                text(r.currency.clone()),
-                num(page.l.money(&r.total)),
-                num(r.orders),
-                num(percent(&r.share)),
-                num(percent(&r.cumulative_share)),
-                text(r.abc_class.code()),
-            ]
-        })
-        .collect();
-    layout::ok(&page)
-}
-
-pub async fn composition(
-    State(state): State<AppState>,
-    web: WebUser,
-    params: Params,
-    format: ListFormat,
-) -> Result<Response, AppError> {
-    let params = report_params(params)?;
-    let report = reports::composition(&state.db, &web.actor, &params).await?;
-    if is_file(&format) {
-        return respond(&web.actor, &report, format, "customer-composition");
-    }
-    let path = "/reports/customer-composition";
-    let mut page = ReportPage::new(&state, &web, "report-composition-title", path, params)
-        .await?
-        .by(&["level", "credit", "satisfaction", "region", "industry"])
-        .headers(&["label", "count", "share"]);
-    let unset = page.l.t("report-not-set");
-    let drill = |key: &Option<String>, drill: bool| {
-        key.as_ref()
-            .filter(|_| drill && page.params.region_id.is_none())
-            .map(|k| link_to(path, &page.params, &[("region_id", k.clone())]))
-    };
-    let label = |l: &Option<String>| l.clone().unwrap_or_else(|| unset.clone());
-    let bars =
-        report.items.iter().map(|r| (label(&r.label), r.count, r.count.to_string(), drill(&r.key, r.drill_down)));
-    page.charts.push(Chart::new(page.l.t_code("report-by", report.totals.by.code()), bars.collect()));
-    page.notes.push(page.l.t_with("report-customers-note", "count", report.totals.count));
-    page.rows = report
-        .items
-        .iter()
-        .map(|r| {
-            let name = match drill(&r.key, r.drill_down) {
-                Some(href) => link(label(&r.label), href),
-                None => text(label(&r.label)),
-            };
-            vec![name, num(r.count), num(percent(&r.share))]
-        })
-        .collect();
-    layout::ok(&page)
-}
-
-pub async fn service(
-    State(state): State<AppState>,
-    web: WebUser,
-    params: Params,
-    format: ListFormat,
-) -> Result<Response, AppError> {
-    let params = report_params(params)?;
-    let report = reports::service_analysis(&state.db, &web.actor, &params).await?;
-    if is_file(&format) {
-        return respond(&web.actor, &report, format, "service-analysis");
-    }
-    let mut page = ReportPage::new(&state, &web, "report-service-title", "/reports/service-analysis", params)
-        .await?
-        .by(&["type", "status"])
-        .headers(&["label", "count", "open", "avg-response", "avg-handling", "avg-satisfaction"]);
-    let name = |r: &crm_core::reports::ServiceRow| match (r.status, &r.service_type) {
-        (Some(s), _) => page.l.t_code("service-status", s.code()),
-        (None, Some(t)) => t.clone(),
-        _ => page.l.t("report-not-set"),
-    };
-    let minutes = |m: Option<i64>| m.map_or_else(|| "—".to_string(), |m| page.l.t_with("report-minutes", "n", m));
-    let bars = report.items.iter().map(|r| (name(r), r.count, r.count.to_string(), None));
-    page.charts.push(Chart::new(page.l.t("report-service-title"), bars.collect()));
-    let row = |r: &crm_core::reports::ServiceRow, label: String| {
-        vec![
-            text(label),
-            num(r.count),
-            num(r.open),
-            num(minutes(r.avg_response_minutes)),
-            num(minutes(r.avg_handling_minutes)),
-            num(r.avg_satisfaction.map_or_else(|| "—".into(), |s| s.round_dp(2).to_string())),
-        ]
-    };
-    let mut rows: Vec<Vec<Cell>> = report.items.iter().map(|r| row(r, name(r))).collect();
-    rows.push(row(&report.totals, page.l.t("report-total")));
-    page.rows = rows;
-    layout::ok(&page)
-}
-
-pub async fn rfm(
-    State(state): State<AppState>,
-    web: WebUser,
-    params: Params,
-    format: ListFormat,
-) -> Result<Response, AppError> {
-    let params = report_params(params)?;
-    let report = reports::rfm(&state.db, &web.actor, &params, Utc::now()).await?;
-    if is_file(&format) {
-        return respond_rfm(&web.actor, &report, format);
-    }
-    let path = "/reports/rfm";
-    let mut page = ReportPage::new(&state, &web, "report-rfm-title", path, params).await?;
-    page.notes.push(page.l.t("report-rfm-rule"));
-    match report {
-        Rfm::Segments(r) => {
-            page = page.headers(&["segment", "customers", "monetary", "share"]);
-            page.notes.push(page.l.t_with("report-rfm-currency", "currency", &r.totals.currency));
-            let segment = |s: crm_core::reports::RfmSegment| page.l.t_code("rfm-segment", s.code());
-            let to =
-                |s: crm_core::reports::RfmSegment| link_to(path, &page.params, &[("segment", s.code().to_string())]);
-            let bars =
-                r.items.iter().map(|s| (segment(s.segment), s.customers, s.customers.to_string(), Some(to(s.segment))));
-            page.charts.push(Chart::new(page.l.t("report-rfm-title"), bars.collect()));
-            page.rows = r
-                .items
-                .iter()
-                .map(|s| {
-                    vec![
-                        link(segment(s.segment), to(s.segment)),
-                        num(s.customers),
-                        num(page.l.money(&s.monetary)),
-                        num(percent(&s.share)),
-                    ]
-                })
-                .collect();
-        }
-        Rfm::Customers(r) => {
-            page = page.headers(&["customer", "last-order", "recency", "frequency", "monetary", "scores"]);
-            let bars = r.items.iter().take(20).map(|c| {
-                (
-                    c.customer_name.clone(),
-                    c.monetary,
-                    page.l.money(&c.monetary),
-                    Some(format!("/customers/{}", c.customer_id)),
-                )
+pub async fn contribution(r: ReportRequest<WebUser>) -> Result<Response, AppError> {
+    let report = reports::contribution(&r.state.db, r.actor(), &r.params).await?;
+    show(r, report, "customer-contribution", "report-contribution-title", |page, report| {
+        page.headers(&["rank", "customer", "currency", "total", "orders", "share", "cumulative-share", "abc-class"]);
+        for c in &report.totals.currencies {
+            let rows = report.items.iter().filter(|r| r.currency == c.currency).take(20);
+            let bars = rows.map(|r| {
+                let customer = format!("/customers/{}", r.customer_id);
+                (r.customer_name.clone(), r.total, page.l.money(&r.total), Some(customer))
             });
-            page.charts.push(Chart::new(r.totals.currency.clone(), bars.collect()));
-            page.rows = r
-                .items
-                .iter()
-                .map(|c| {
-                    vec![
-                        link(c.customer_name.clone(), format!("/customers/{}", c.customer_id)),
-                        text(c.last_order_date.to_string()),
-                        num(c.recency_days),
-                        num(c.frequency),
-                        num(page.l.money(&c.monetary)),
-                        text(format!("R{} F{} M{}", c.r, c.f, c.m)),
-                    ]
-                })
-                .collect();
+            let caption = format!("{} · {}", page.l.t("report-contribution-title"), c.currency);
+            page.charts.push(Chart::new(caption, bars.collect()));
+            for class in &c.classes {
+                page.notes.push(page.l.lang.t_args(
+                    "report-class-note",
+                    &[
+                        ("class", class.abc_class.code().to_string()),
+                        ("customers", class.customers.to_string()),
+                        ("total", page.l.amount(&class.total, &c.currency)),
+                    ],
+                ));
+            }
         }
-    }
-    layout::ok(&page)
+        page.rows = report
+            .items
+            .iter()
+            .map(|r| {
+                vec![
+                    num(r.rank),
+                    link(r.customer_name.clone(), format!("/customers/{}", r.customer_id)),
+                    text(r.currency.clone()),
+                    num(page.l.money(&r.total)),
+                    num(r.orders),
+                    num(percent(&r.share)),
+                    num(percent(&r.cumulative_share)),
+                    text(r.abc_class.code()),
+                ]
+            })
+            .collect();
+    })
+    .await
 }
 
-pub async fn performance(
-    State(state): State<AppState>,
-    web: WebUser,
-    params: Params,
-    format: ListFormat,
-) -> Result<Response, AppError> {
-    let params = report_params(params)?;
-    let report = reports::sales_performance(&state.db, &web.actor, &params).await?;
-    if is_file(&format) {
-        return respond(&web.actor, &report, format, "sales-performance");
-    }
-    let mut page = ReportPage::new(&state, &web, "report-performance-title", "/reports/sales-performance", params)
-        .await?
-        .headers(&["owner", "open", "won", "lost", "win-rate", "conversion-rate", "pipeline", "won-amount"]);
-    let owner = |o: &Option<String>| o.clone().unwrap_or_else(|| page.l.t("report-not-set"));
-    let amounts = |a: &[crm_core::sales::opportunities::Amount]| {
-        a.iter().map(|a| page.l.amount(&a.amount, &a.currency)).collect::<Vec<_>>().join(" · ")
-    };
-    let bars = report.items.iter().map(|r| (owner(&r.owner), r.won, r.won.to_string(), None));
-    page.charts.push(Chart::new(page.l.t("report-col-won"), bars.collect()));
-    let row = |r: &crm_core::reports::OwnerPerformance, name: String| {
-        vec![
-            text(name),
-            num(r.open),
-            num(r.won),
-            num(r.lost),
-            num(percent(&r.win_rate)),
-            num(percent(&r.conversion_rate)),
-            num(amounts(&r.pipeline)),
-            num(amounts(&r.won_amounts)),
-        ]
-    };
-    let mut rows: Vec<Vec<Cell>> = report.items.iter().map(|r| row(r, owner(&r.owner))).collect();
-    rows.push(row(&report.totals, page.l.t("report-total")));
-    page.rows = rows;
-    layout::ok(&page)
+pub async fn composition(r: ReportRequest<WebUser>) -> Result<Response, AppError> {
+    let report = reports::composition(&r.state.db, r.actor(), &r.params).await?;
+    show(r, report, "customer-composition", "report-composition-title", |page, report| {
+        page.by(&["level", "credit", "satisfaction", "region", "industry"]);
+        page.headers(&["label", "count", "share"]);
+        let unset = page.l.t("report-not-set");
+        let drill = |key: &Option<String>, drill: bool| {
+            key.as_ref()
+                .filter(|_| drill && page.params.region_id.is_none())
+                .map(|k| link_to(&page.path, &page.params, &[("region_id", k.clone())]))
+        };
+        let label = |l: &Option<String>| l.clone().unwrap_or_else(|| unset.clone());
+        let bars =
+            report.items.iter().map(|r| (label(&r.label), r.count, r.count.to_string(), drill(&r.key, r.drill_down)));
+        let chart = Chart::new(page.l.t_code("report-by", report.totals.by.code()), bars.collect());
+        let rows = report
+            .items
+            .iter()
+            .map(|r| {
+                let name = match drill(&r.key, r.drill_down) {
+                    Some(href) => link(label(&r.label), href),
+                    None => text(label(&r.label)),
+                };
+                vec![name, num(r.count), num(percent(&r.share))]
+            })
+            .collect();
+        page.charts.push(chart);
+        page.notes.push(page.l.t_with("report-customers-note", "count", report.totals.count));
+        page.rows = rows;
+    })
+    .await
 }
 
-pub async fn ageing(
-    State(state): State<AppState>,
-    web: WebUser,
-    params: Params,
-    format: ListFormat,
-) -> Result<Response, AppError> {
-    let params = report_params(params)?;
-    let report = reports::receivables_ageing(&state.db, &web.actor, &params, Utc::now()).await?;
-    if is_file(&format) {
-        return respond(&web.actor, &report, format, "receivables-ageing");
-    }
-    let mut page =
-        ReportPage::new(&state, &web, "report-ageing-title", "/reports/receivables-ageing", params).await?.headers(&[
+pub async fn service(r: ReportRequest<WebUser>) -> Result<Response, AppError> {
+    let report = reports::service_analysis(&r.state.db, r.actor(), &r.params).await?;
+    show(r, report, "service-analysis", "report-service-title", |page, report| {
+        page.by(&["type", "status"]);
+        page.headers(&["label", "count", "open", "avg-response", "avg-handling", "avg-satisfaction"]);
+        let name = |r: &crm_core::reports::ServiceRow| match (r.status, &r.service_type) {
+            (Some(s), _) => page.l.t_code("service-status", s.code()),
+            (None, Some(t)) => t.clone(),
+            _ => page.l.t("report-not-set"),
+        };
+        let minutes = |m: Option<i64>| m.map_or_else(|| "—".to_string(), |m| page.l.t_with("report-minutes", "n", m));
+        let bars = report.items.iter().map(|r| (name(r), r.count, r.count.to_string(), None));
+        let chart = Chart::new(page.l.t("report-service-title"), bars.collect());
+        let row = |r: &crm_core::reports::ServiceRow, label: String| {
+            vec![
+                text(label),
+                num(r.count),
+                num(r.open),
+                num(minutes(r.avg_response_minutes)),
+                num(minutes(r.avg_handling_minutes)),
+                num(r.avg_satisfaction.map_or_else(|| "—".into(), |s| s.round_dp(2).to_string())),
+            ]
+        };
+        let rows = with_total(&report.items, &report.totals, page.l.t("report-total"), name, row);
+        page.charts.push(chart);
+        page.rows = rows;
+    })
+    .await
+}
+
+pub async fn rfm(r: ReportRequest<WebUser>) -> Result<Response, AppError> {
+    let report = reports::rfm(&r.state.db, r.actor(), &r.params, Utc::now()).await?;
+    show(r, report, "rfm", "report-rfm-title", |page, report| {
+        page.notes.push(page.l.t("report-rfm-rule"));
+        match report {
+            Rfm::Segments(r) => {
+                page.headers(&["segment", "customers", "monetary", "share"]);
+                page.notes.push(page.l.t_with("report-rfm-currency", "currency", &r.totals.currency));
+                let segment = |s: crm_core::reports::RfmSegment| page.l.t_code("rfm-segment", s.code());
+                let to = |s: crm_core::reports::RfmSegment| {
+                    link_to(&page.path, &page.params, &[("segment", s.code().to_string())])
+                };
+                let bars = r
+                    .items
+                    .iter()
+                    .map(|s| (segment(s.segment), s.customers, s.customers.to_string(), Some(to(s.segment))));
+                let chart = Chart::new(page.l.t("report-rfm-title"), bars.collect());
+                let rows = r
+                    .items
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            link(segment(s.segment), to(s.segment)),
+                            num(s.customers),
+                            num(page.l.money(&s.monetary)),
+                            num(percent(&s.share)),
+                        ]
+                    })
+                    .collect();
+                page.charts.push(chart);
+                page.rows = rows;
+            }
+            Rfm::Customers(r) => {
+                page.headers(&["customer", "last-order", "recency", "frequency", "monetary", "scores"]);
+                let bars = r.items.iter().take(20).map(|c| {
+                    let customer = format!("/customers/{}", c.customer_id);
+                    (c.customer_name.clone(), c.monetary, page.l.money(&c.monetary), Some(customer))
+                });
+                page.charts.push(Chart::new(r.totals.currency.clone(), bars.collect()));
+                page.rows = r
+                    .items
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            link(c.customer_name.clone(), format!("/customers/{}", c.customer_id)),
+                            text(c.last_order_date.to_string()),
+                            num(c.recency_days),
+                            num(c.frequency),
+                            num(page.l.money(&c.monetary)),
+                            text(format!("R{} F{} M{}", c.r, c.f, c.m)),
+                        ]
+                    })
+                    .collect();
+            }
+        }
+    })
+    .await
+}
+
+pub async fn performance(r: ReportRequest<WebUser>) -> Result<Response, AppError> {
+    let report = reports::sales_performance(&r.state.db, r.actor(), &r.params).await?;
+    show(r, report, "sales-performance", "report-performance-title", |page, report| {
+        page.headers(&["owner", "open", "won", "lost", "win-rate", "conversion-rate", "pipeline", "won-amount"]);
+        let owner = |o: &Option<String>| o.clone().unwrap_or_else(|| page.l.t("report-not-set"));
+        let bars = report.items.iter().map(|r| (owner(&r.owner), r.won, r.won.to_string(), None));
+        let chart = Chart::new(page.l.t("report-col-won"), bars.collect());
+        let row = |r: &crm_core::reports::OwnerPerformance, name: String| {
+            vec![
+                text(name),
+                num(r.open),
+                num(r.won),
+                num(r.lost),
+                num(percent(&r.win_rate)),
+                num(percent(&r.conversion_rate)),
+                num(page.amounts(&r.pipeline, false)),
+                num(page.amounts(&r.won_amounts, false)),
+            ]
+        };
+        let total = page.l.t("report-total");
+        let rows = with_total(&report.items, &report.totals, total, |r| owner(&r.owner), row);
+        page.charts.push(chart);
+        page.rows = rows;
+    })
+    .await
+}
+
+pub async fn ageing(r: ReportRequest<WebUser>) -> Result<Response, AppError> {
+    let report = reports::receivables_ageing(&r.state.db, r.actor(), &r.params, Utc::now()).await?;
+    show(r, report, "receivables-ageing", "report-ageing-title", |page, report| {
+        page.headers(&[
             "customer",
             "currency",
             "not-due",
@@ -445,22 +425,83 @@ pub async fn ageing(
             "days-over-90",
             "overdue",
         ]);
-    for t in &report.totals {
-        let bars = AgeingBucket::ALL.iter().map(|b| {
-            (page.l.t_code("report-col", &b.code().replace('_', "-")), t.bucket(*b), page.l.money(&t.bucket(*b)), None)
-        });
-        page.charts.push(Chart::new(format!("{} · {}", page.l.t("report-ageing-title"), t.currency), bars.collect()));
-    }
-    let row = |r: &crm_core::reports::AgeingRow| {
-        let name = match (&r.customer_id, &r.customer_name) {
-            (Some(id), Some(n)) => link(n.clone(), format!("/customers/{id}")),
-            _ => text(page.l.t("report-total")),
+        for t in &report.totals {
+            let bars = AgeingBucket::ALL.iter().map(|b| {
+                let label = page.l.t_code("report-col", &b.code().replace('_', "-"));
+                (label, t.bucket(*b), page.l.money(&t.bucket(*b)), None)
+            });
+            let caption = format!("{} · {}", page.l.t("report-ageing-title"), t.currency);
+            page.charts.push(Chart::new(caption, bars.collect()));
+        }
+        let row = |r: &crm_core::reports::AgeingRow| {
+            let name = match (&r.customer_id, &r.customer_name) {
+                (Some(id), Some(n)) => link(n.clone(), format!("/customers/{id}")),
+                _ => text(page.l.t("report-total")),
+            };
+            let mut cells = vec![name, text(r.currency.clone())];
+            cells.extend(AgeingBucket::ALL.iter().map(|b| num(page.l.money(&r.bucket(*b)))));
+            cells.push(num(page.l.money(&r.overdue)));
+            cells
         };
-        let mut cells = vec![name, text(r.currency.clone())];
-        cells.extend(AgeingBucket::ALL.iter().map(|b| num(page.l.money(&r.bucket(*b)))));
-        cells.push(num(page.l.money(&r.overdue)));
-        cells
-    };
-    page.rows = report.items.iter().chain(report.totals.iter()).map(row).collect();
-    layout::ok(&page)
+        page.rows = report.items.iter().chain(report.totals.iter()).map(row).collect();
+    })
+    .await
+}
+
+/// The funnel (SAL-4, RPT-5): opportunities per stage, a chart of their count and one of
+/// their amounts per currency. The period is of the expected close date.
+pub async fn funnel(r: ReportRequest<WebUser>) -> Result<Response, AppError> {
+    let (filter, _) = r.params.parse()?;
+    let report = opportunities::funnel(&r.state.db, r.actor(), &filter).await?;
+    show(r, report, "sales-funnel", "funnel-title", |page, report| {
+        page.headers(&["stage", "probability", "count", "amount"]);
+        let bars = report.items.iter().map(|s| (s.stage.clone(), s.count, s.count.to_string(), None));
+        page.charts.push(Chart::new(page.l.t("report-col-count"), bars.collect()));
+        let amounts: Vec<_> = report.items.iter().map(|s| (s.stage.clone(), s.amounts.as_slice())).collect();
+        page.currency_charts(&page.l.t("report-col-amount"), &amounts, |a| Some(a.amount));
+        let mut rows: Vec<Vec<Cell>> = report
+            .items
+            .iter()
+            .map(|s| {
+                let probability = format!("{}%", s.probability);
+                vec![text(s.stage.clone()), num(probability), num(s.count), num(page.amounts(&s.amounts, false))]
+            })
+            .collect();
+        let totals = &report.totals;
+        rows.push(vec![
+            text(page.l.t("report-total")),
+            text(""),
+            num(totals.count),
+            num(page.amounts(&totals.amounts, false)),
+        ]);
+        page.rows = rows;
+    })
+    .await
+}
+
+/// The weighted forecast (SAL-4, RPT-5) of open opportunities by month of expected close or
+/// by owner, with a chart of the weighted amounts per currency.
+pub async fn forecast(r: ReportRequest<WebUser>) -> Result<Response, AppError> {
+    let (filter, by) = r.params.parse()?;
+    let report = opportunities::forecast(&r.state.db, r.actor(), &filter, by).await?;
+    show(r, report, "forecast", "forecast-title", |page, report| {
+        page.by(&["month", "owner"]);
+        page.headers(&[if by == ForecastBy::Owner { "owner" } else { "month" }, "count", "amount", "weighted"]);
+        page.notes.push(page.l.t("forecast-hint"));
+        let heading = |row: &ForecastRow| match (&row.month, &row.owner) {
+            (Some(month), _) => month.clone(),
+            (None, Some(owner)) => owner.clone(),
+            (None, None) if by == ForecastBy::Owner => page.l.t("forecast-no-owner"),
+            (None, None) => page.l.t("forecast-no-date"),
+        };
+        let weighted: Vec<_> = report.items.iter().map(|r| (heading(r), r.amounts.as_slice())).collect();
+        let line = |label: String, count: i64, amounts: &[Amount]| {
+            vec![text(label), num(count), num(page.amounts(amounts, false)), num(page.amounts(amounts, true))]
+        };
+        let mut rows: Vec<Vec<Cell>> = report.items.iter().map(|r| line(heading(r), r.count, &r.amounts)).collect();
+        rows.push(line(page.l.t("report-total"), report.totals.count, &report.totals.amounts));
+        page.rows = rows;
+        page.currency_charts(&page.l.t("report-col-weighted"), &weighted, |a| a.weighted);
+    })
+    .await
 }

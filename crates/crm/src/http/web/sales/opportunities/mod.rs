@@ -1,6 +1,6 @@
 //! Opportunity pages (销售机会, SAL-1..5): the list with its stale filter, the form, the
-//! record with assignment, stage and close, the development plan, the pipeline board, and
-//! the funnel and forecast reports, and the stages administrators keep.
+//! record with assignment, stage and close, the development plan, the pipeline board
+//! and the stages administrators keep.
 
 mod board;
 mod plan;
@@ -36,8 +36,6 @@ pub fn routes() -> Router<AppState> {
         .route("/pipeline-stages", get(stages::list).post(stages::create))
         .route("/pipeline-stages/{id}", post(stages::update))
         .route("/pipeline-stages/{id}/delete", post(stages::delete))
-        .route("/reports/sales-funnel", get(board::funnel))
-        .route("/reports/forecast", get(board::forecast))
 }
 
 /// The stages as choices; `open_only` leaves out the won and lost stages, which only the close

@@ -29,6 +29,22 @@ pub fn begin_write(backend: Backend) -> &'static str {
     }
 }
 
+/// Locks the users' rows until the transaction ends, in id order so that two transactions
+/// locking overlapping sets cannot deadlock. Only PostgreSQL needs it: SQLite's write
+/// transaction already excludes every other writer.
+pub async fn lock_users(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    ids: &[uuid::Uuid],
+) -> Result<(), StoreError> {
+    if backend == Backend::Sqlite || ids.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new("SELECT id FROM users WHERE ");
+    sql.bind_in("id", ids).push(" ORDER BY id FOR UPDATE");
+    sql.query().fetch_all(&mut *conn).await.map(drop).map_err(store_error)
+}
+
 /// The FTS5 index of one kind of search document (`customer`, `contact`, `article`,
 /// `article_title`) on SQLite.
 fn fts_table(entity: &str) -> &'static str {

@@ -158,6 +158,8 @@ pub fn default_roles() -> Vec<NewRole> {
             "查看所有版块的全部数据与报表，可向任何人指派跟进",
             DataScope::All,
             grant(&BUSINESS, &[View, Export, Assign, Approve])
+                // Their own tasks and appointments, like everyone's.
+                .chain(grant(&[Schedule], &[Create, Edit]))
                 .chain(grant(&[Dictionary, Products, Inventory, Divisions, Users, Audit], &[View]))
                 .collect(),
         ),

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::{
-    Conflict, Event, EventInput, EventPatch, EventPatchInput, NewEvent, NewTask, Range, Task, TaskAssignInput,
+    Booking, Conflict, Event, EventInput, EventPatch, EventPatchInput, NewEvent, NewTask, Range, Task, TaskAssignInput,
     TaskInput, TaskPatch, TaskPatchInput, TaskStatus, ical,
 };
 use crate::access::actions::actor_for;
@@ -291,20 +291,21 @@ fn reveals(scope: &Scope, c: &Conflict) -> bool {
         && scope.owner_id.is_none_or(|me| c.created_by == Some(me) || c.attendee_id == me)
 }
 
-/// Refuses a period that overlaps another event of the same attendees (TSK-2), naming each
-/// clash; the caller may confirm and save anyway.
-async fn check_overlaps<S: Store>(store: &S, actor: &Actor, event: &Event, except: Option<Uuid>) -> Result<(), Error> {
-    let mut found = store.event_conflicts(&event.attendee_ids, event.starts_at, event.ends_at, except).await?;
-    if found.is_empty() {
-        return Ok(());
-    }
-    let scope = actor.scope();
-    for c in &mut found {
-        if !reveals(&scope, c) {
-            c.title = None;
+/// The event written, or its clashes refused (TSK-2), each named as far as the actor may read
+/// the other event; the caller may confirm and save anyway.
+fn booked(actor: &Actor, booking: Booking) -> Result<Event, Error> {
+    match booking {
+        Booking::Booked(event) => Ok(event),
+        Booking::Clashes(mut found) => {
+            let scope = actor.scope();
+            for c in &mut found {
+                if !reveals(&scope, c) {
+                    c.title = None;
+                }
+            }
+            Err(Error::Overlaps(found))
         }
     }
-    Err(Error::Overlaps(found))
 }
 
 /// Puts an appointment, call or meeting in the calendar (TSK-2). One that overlaps another of
@@ -351,10 +352,7 @@ pub async fn create_event<S: Store>(
         updated_at: stamp.at,
         version: 1,
     };
-    if !confirm {
-        check_overlaps(store, actor, &event, None).await?;
-    }
-    Ok(store.create_event(&event, &stamp).await?)
+    booked(actor, store.create_event(&event, !confirm, &stamp).await?)
 }
 
 async fn current_event<S: Store>(store: &S, actor: &Actor, id: Uuid, version: Option<i64>) -> Result<Event, Error> {
@@ -385,10 +383,7 @@ pub async fn update_event<S: Store>(
     if let crate::patch::Patch::Set(customer) = patch.customer_id {
         store.get_customer(&actor.scope(), customer).await.map_err(missing("customer_id"))?;
     }
-    if patch.moves() && !confirm {
-        check_overlaps(store, actor, &new, Some(old.id)).await?;
-    }
-    Ok(store.save_event(&old, &new, &stamp).await?)
+    booked(actor, store.save_event(&old, &new, patch.moves() && !confirm, &stamp).await?)
 }
 
 pub async fn delete_event<S: Store>(store: &S, actor: &Actor, id: Uuid) -> Result<(), Error> {

@@ -38,6 +38,13 @@ pub struct Event {
     pub version: i64,
 }
 
+/// What writing an event came to: saved, or refused for its clashes with other events.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Booking {
+    Booked(Event),
+    Clashes(Vec<Conflict>),
+}
+
 /// An event of an attendee that a new or moved event overlaps. The title is left out when the
 /// caller may not read that event: they learn only that the person is busy then.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]

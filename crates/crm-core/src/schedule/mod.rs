@@ -9,6 +9,6 @@ pub mod ical;
 mod store;
 mod tasks;
 
-pub use events::{Conflict, Event, EventInput, EventKind, EventPatch, EventPatchInput, NewEvent, Range};
+pub use events::{Booking, Conflict, Event, EventInput, EventKind, EventPatch, EventPatchInput, NewEvent, Range};
 pub use store::ScheduleStore;
 pub use tasks::{NewTask, Priority, Task, TaskAssignInput, TaskInput, TaskPatch, TaskPatchInput, TaskStatus};

@@ -1,8 +1,7 @@
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Conflict, Event, Range, Task};
+use super::{Booking, Event, Range, Task};
 use crate::access::{AuditStamp, Scope};
 use crate::listing::{ListRequest, Page};
 use crate::store::StoreError;
@@ -28,18 +27,19 @@ pub trait ScheduleStore {
     /// `kind`, `created_by`. Sorts: `starts_at` (default), `created_at`.
     async fn list_events(&self, scope: &Scope, range: Range, req: &ListRequest) -> Result<Page<Event>, StoreError>;
     async fn get_event(&self, scope: &Scope, id: Uuid) -> Result<Event, StoreError>;
-    /// Every event of any of `attendees` that overlaps `[starts_at, ends_at)`, in every
-    /// division, once per attendee, but `except` (the event being moved).
-    async fn event_conflicts(
+    /// Writes the event with its attendees, unless `check` finds it overlapping another event of
+    /// the same attendees: the clashes are then answered and nothing is written. The check is
+    /// made in the write transaction, with the attendees locked, so that two bookings made at
+    /// once cannot both pass it.
+    async fn create_event(&self, event: &Event, check: bool, stamp: &AuditStamp) -> Result<Booking, StoreError>;
+    /// Writes `new` over `old`, checked like `create_event`.
+    async fn save_event(
         &self,
-        attendees: &[Uuid],
-        starts_at: DateTime<Utc>,
-        ends_at: DateTime<Utc>,
-        except: Option<Uuid>,
-    ) -> Result<Vec<Conflict>, StoreError>;
-    /// Writes the event with its attendees.
-    async fn create_event(&self, event: &Event, stamp: &AuditStamp) -> Result<Event, StoreError>;
-    async fn save_event(&self, old: &Event, new: &Event, stamp: &AuditStamp) -> Result<Event, StoreError>;
+        old: &Event,
+        new: &Event,
+        check: bool,
+        stamp: &AuditStamp,
+    ) -> Result<Booking, StoreError>;
     async fn delete_event(&self, old: &Event, stamp: &AuditStamp) -> Result<(), StoreError>;
 
     /// Gives the user a new feed token (its hash), replacing the old one.

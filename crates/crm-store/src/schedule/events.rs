@@ -10,13 +10,15 @@ use uuid::Uuid;
 use crm_core::access::{AuditStamp, Scope};
 use crm_core::customers::Ref;
 use crm_core::listing::{ListRequest, Page};
-use crm_core::schedule::{Conflict, Event, EventKind, Range};
+use crm_core::schedule::{Booking, Conflict, Event, EventKind, Range};
 use crm_core::store::StoreError;
 
 use super::code;
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::customers::customer::reference;
+use crate::database::Backend;
+use crate::dialect::lock_users;
 use crate::listing::{Kind, ListSpec, find_where, list as list_rows, push_scope};
 use crate::sql::{Arg, RowExt, Sql, store_error};
 
@@ -129,8 +131,12 @@ pub async fn get(db: &Db, scope: &Scope, id: Uuid) -> Result<Event, StoreError> 
     get_in(&mut *db.reader.acquire().await.map_err(store_error)?, scope, id).await
 }
 
-pub async fn conflicts(
-    db: &Db,
+/// The events of `attendees` that overlap the period, read in the caller's write transaction
+/// after locking the attendees' rows on PostgreSQL (SQLite's write transaction excludes every
+/// other writer already), so that no booking of theirs can slip in before this one commits.
+async fn conflicts(
+    conn: &mut AnyConnection,
+    backend: Backend,
     attendees: &[Uuid],
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
@@ -148,7 +154,8 @@ pub async fn conflicts(
         sql.push(" AND e.id <> ").bind(id);
     }
     sql.push(" ORDER BY e.starts_at, e.id, u.username");
-    let rows = sql.query().fetch_all(&db.reader).await.map_err(store_error)?;
+    lock_users(conn, backend, attendees).await?;
+    let rows = sql.query().fetch_all(&mut *conn).await.map_err(store_error)?;
     rows.iter()
         .map(|r| {
             Ok(Conflict {
@@ -189,8 +196,14 @@ async fn write_attendees(conn: &mut AnyConnection, event: &Event) -> Result<(), 
     Ok(())
 }
 
-pub async fn create(db: &Db, e: &Event, stamp: &AuditStamp) -> Result<Event, StoreError> {
+pub async fn create(db: &Db, e: &Event, check: bool, stamp: &AuditStamp) -> Result<Booking, StoreError> {
     let mut tx = db.begin_write().await?;
+    if check {
+        let found = conflicts(&mut tx, db.backend, &e.attendee_ids, e.starts_at, e.ends_at, None).await?;
+        if !found.is_empty() {
+            return Ok(Booking::Clashes(found));
+        }
+    }
     let mut sql = Sql::new(
         "INSERT INTO events (id, division_id, title, kind, starts_at, ends_at, location, notes, customer_id, \
          created_by, created_at, updated_at, version) VALUES (",
@@ -204,11 +217,17 @@ pub async fn create(db: &Db, e: &Event, stamp: &AuditStamp) -> Result<Event, Sto
     let stored = get_in(&mut tx, &Scope::everything(), e.id).await?;
     log(&mut tx, stamp, "create", None, Some(&stored)).await?;
     tx.commit().await.map_err(store_error)?;
-    Ok(stored)
+    Ok(Booking::Booked(stored))
 }
 
-pub async fn save(db: &Db, old: &Event, new: &Event, stamp: &AuditStamp) -> Result<Event, StoreError> {
+pub async fn save(db: &Db, old: &Event, new: &Event, check: bool, stamp: &AuditStamp) -> Result<Booking, StoreError> {
     let mut tx = db.begin_write().await?;
+    if check {
+        let found = conflicts(&mut tx, db.backend, &new.attendee_ids, new.starts_at, new.ends_at, Some(old.id)).await?;
+        if !found.is_empty() {
+            return Ok(Booking::Clashes(found));
+        }
+    }
     let mut sql = Sql::new("UPDATE events SET title = ");
     sql.bind(&new.title).push(", kind = ").bind(new.kind.code()).push(", starts_at = ").bind(new.starts_at);
     sql.push(", ends_at = ").bind(new.ends_at).push(", location = ").bind(new.location.clone());
@@ -224,7 +243,7 @@ pub async fn save(db: &Db, old: &Event, new: &Event, stamp: &AuditStamp) -> Resu
     let stored = get_in(&mut tx, &Scope::everything(), old.id).await?;
     log(&mut tx, stamp, "update", Some(old), Some(&stored)).await?;
     tx.commit().await.map_err(store_error)?;
-    Ok(stored)
+    Ok(Booking::Booked(stored))
 }
 
 pub async fn delete(db: &Db, old: &Event, stamp: &AuditStamp) -> Result<(), StoreError> {

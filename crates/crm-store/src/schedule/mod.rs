@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crm_core::FieldError;
 use crm_core::access::{AuditStamp, Scope};
 use crm_core::listing::{ListRequest, Page};
-use crm_core::schedule::{Conflict, Event, Range, ScheduleStore, Task};
+use crm_core::schedule::{Booking, Event, Range, ScheduleStore, Task};
 use crm_core::store::StoreError;
 
 use crate::Db;
@@ -40,20 +40,17 @@ impl ScheduleStore for Db {
     async fn get_event(&self, scope: &Scope, id: Uuid) -> Result<Event, StoreError> {
         events::get(self, scope, id).await
     }
-    async fn event_conflicts(
+    async fn create_event(&self, event: &Event, check: bool, stamp: &AuditStamp) -> Result<Booking, StoreError> {
+        events::create(self, event, check, stamp).await
+    }
+    async fn save_event(
         &self,
-        attendees: &[Uuid],
-        starts_at: DateTime<Utc>,
-        ends_at: DateTime<Utc>,
-        except: Option<Uuid>,
-    ) -> Result<Vec<Conflict>, StoreError> {
-        events::conflicts(self, attendees, starts_at, ends_at, except).await
-    }
-    async fn create_event(&self, event: &Event, stamp: &AuditStamp) -> Result<Event, StoreError> {
-        events::create(self, event, stamp).await
-    }
-    async fn save_event(&self, old: &Event, new: &Event, stamp: &AuditStamp) -> Result<Event, StoreError> {
-        events::save(self, old, new, stamp).await
+        old: &Event,
+        new: &Event,
+        check: bool,
+        stamp: &AuditStamp,
+    ) -> Result<Booking, StoreError> {
+        events::save(self, old, new, check, stamp).await
     }
     async fn delete_event(&self, old: &Event, stamp: &AuditStamp) -> Result<(), StoreError> {
         events::delete(self, old, stamp).await

@@ -270,6 +270,22 @@ async fn event(w: &World, token: &str, title: &str, starts: &str, ends: &str) ->
 }
 
 #[tokio::test]
+async fn of_two_overlapping_bookings_made_at_once_one_is_refused() {
+    let w = world().await;
+    for round in 0..5 {
+        let (starts, ends) =
+            (format!("2026-04-0{}T10:00:00+08:00", round + 1), format!("2026-04-0{}T11:00:00+08:00", round + 1));
+        let (a, b) = tokio::join!(
+            event(&w, &w.manager, "拜访华星", &starts, &ends),
+            event(&w, &w.manager, "电话会", &starts, &ends),
+        );
+        let mut statuses = [a.status(), b.status()];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT], "round {round}");
+    }
+}
+
+#[tokio::test]
 async fn an_overlapping_event_is_refused_with_its_conflicts_unless_confirmed() {
     let w = world().await;
     let first = expect(

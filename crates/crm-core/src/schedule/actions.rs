@@ -295,7 +295,7 @@ fn reveals(scope: &Scope, c: &Conflict) -> bool {
 /// the other event; the caller may confirm and save anyway.
 fn booked(actor: &Actor, booking: Booking) -> Result<Event, Error> {
     match booking {
-        Booking::Booked(event) => Ok(event),
+        Booking::Booked(event) => Ok(*event),
         Booking::Clashes(mut found) => {
             let scope = actor.scope();
             for c in &mut found {

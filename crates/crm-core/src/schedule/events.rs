@@ -41,7 +41,7 @@ pub struct Event {
 /// What writing an event came to: saved, or refused for its clashes with other events.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Booking {
-    Booked(Event),
+    Booked(Box<Event>),
     Clashes(Vec<Conflict>),
 }
 

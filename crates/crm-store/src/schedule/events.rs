@@ -217,7 +217,7 @@ pub async fn create(db: &Db, e: &Event, check: bool, stamp: &AuditStamp) -> Resu
     let stored = get_in(&mut tx, &Scope::everything(), e.id).await?;
     log(&mut tx, stamp, "create", None, Some(&stored)).await?;
     tx.commit().await.map_err(store_error)?;
-    Ok(Booking::Booked(stored))
+    Ok(Booking::Booked(Box::new(stored)))
 }
 
 pub async fn save(db: &Db, old: &Event, new: &Event, check: bool, stamp: &AuditStamp) -> Result<Booking, StoreError> {
@@ -243,7 +243,7 @@ pub async fn save(db: &Db, old: &Event, new: &Event, check: bool, stamp: &AuditS
     let stored = get_in(&mut tx, &Scope::everything(), old.id).await?;
     log(&mut tx, stamp, "update", Some(old), Some(&stored)).await?;
     tx.commit().await.map_err(store_error)?;
-    Ok(Booking::Booked(stored))
+    Ok(Booking::Booked(Box::new(stored)))
 }
 
 pub async fn delete(db: &Db, old: &Event, stamp: &AuditStamp) -> Result<(), StoreError> {

@@ -1,4 +1,4 @@
-//! The report use cases (RPT-1..3, 5..8). Each checks the `reports.view` right first and reads
+//! The report use cases (RPT-1..8). Each checks the `reports.view` right first and reads
 //! within the caller's scope; downloads also need `reports.export`, checked where the file is
 //! made. To add a report: its rows and rules in a file of this module, a sum in `ReportStore`,
 //! a use case here, and a line in the API's and the pages' route tables.
@@ -6,9 +6,10 @@
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
 use super::{
-    AgeingRow, CompositionBy, CompositionRow, ContributionRow, ContributionTotals, Dashboard, DashboardKind,
-    OwnerPerformance, Report, ReportParams, RfmCustomer, RfmSegment, RfmSegmentRow, RfmTotals, ServiceBy, ServiceRow,
-    ServiceSums, composition as compose, rfm_segments, rfm_summary,
+    AgeingRow, ChurnMonthSpan, ChurnRow, ChurnTotals, CompositionBy, CompositionRow, ContributionRow,
+    ContributionTotals, Dashboard, DashboardKind, OwnerPerformance, Report, ReportParams, RfmCustomer, RfmSegment,
+    RfmSegmentRow, RfmTotals, ServiceBy, ServiceRow, ServiceSums, chart_months, churn_rates, composition as compose,
+    reason_totals, rfm_segments, rfm_summary,
 };
 use crate::access::{Action, Actor, DataScope, Module};
 use crate::error::{Error, FieldError, Validator};
@@ -94,6 +95,37 @@ pub async fn service_analysis<S: Store>(
     let mut total = ServiceSums::default();
     sums.iter().for_each(|s| total.add(s));
     Ok(Report { items: sums.iter().map(ServiceSums::row).collect(), totals: total.row() })
+}
+
+/// Churn analysis (RPT-4): the `limit` latest losses confirmed in the period with owner, last
+/// order date and reason; the totals per reason of every loss in the period; and the churn
+/// rate of each month the period touches (see `reports::churn` for the rule).
+pub async fn churn_analysis<S: Store>(
+    store: &S,
+    actor: &Actor,
+    params: &ReportParams,
+    now: DateTime<Utc>,
+) -> Result<Report<ChurnRow, ChurnTotals>, Error> {
+    actor.require(Module::Reports, Action::View)?;
+    let mut v = Validator::default();
+    let filter = params.filter(&mut v);
+    let limit = params.limit(&mut v);
+    v.finish()?;
+    let scope = actor.scope();
+    let (items, reasons) = store.churn_losses(&scope, &filter, filter.period(&actor.time_zone), limit).await?;
+    let (lost, reasons) = reason_totals(reasons);
+    let months: Vec<ChurnMonthSpan> = chart_months(filter.from, filter.to, today(actor, now))
+        .into_iter()
+        .map(|first_day| {
+            let (first, last) = month_of(first_day);
+            let month = super::ReportFilter { from: Some(first), to: Some(last), ..Default::default() };
+            ChurnMonthSpan { first_day, period: month.period(&actor.time_zone) }
+        })
+        .collect();
+    let span =
+        super::Period { from: months.first().and_then(|m| m.period.from), to: months.last().and_then(|m| m.period.to) };
+    let history = store.churn_history(&scope, &filter, span).await?;
+    Ok(Report { items, totals: ChurnTotals { lost, reasons, months: churn_rates(&months, &history) } })
 }
 
 /// RFM (RPT-6): either the eight segments, or with `segment` that segment's customers.

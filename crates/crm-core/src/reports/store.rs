@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 use super::{
-    AgeingCell, CompositionBy, CompositionCell, Contribution, DivisionFigures, PerformanceCell, Period, ReportFilter,
-    RfmCell, RfmCustomer, RfmSegment, ServiceBy, ServiceSums, SystemHealth,
+    AgeingCell, ChurnHistory, ChurnRow, CompositionBy, CompositionCell, Contribution, DivisionFigures, PerformanceCell,
+    Period, ReasonTotal, ReportFilter, RfmCell, RfmCustomer, RfmSegment, ServiceBy, ServiceSums, SystemHealth,
 };
 use crate::access::Scope;
 use crate::store::StoreError;
@@ -48,6 +48,22 @@ pub trait ReportStore {
         as_of: NaiveDate,
         limit: i64,
     ) -> Result<Vec<RfmCustomer>, StoreError>;
+    /// Churn warnings confirmed lost in the period: the `limit` latest and the count per reason.
+    async fn churn_losses(
+        &self,
+        scope: &Scope,
+        filter: &ReportFilter,
+        period: Period,
+        limit: i64,
+    ) -> Result<(Vec<ChurnRow>, Vec<ReasonTotal>), StoreError>;
+    /// The first orders of the customers by month, and the losses relevant to the months
+    /// `span` covers (see `ChurnHistory`).
+    async fn churn_history(
+        &self,
+        scope: &Scope,
+        filter: &ReportFilter,
+        span: Period,
+    ) -> Result<ChurnHistory, StoreError>;
     /// Opportunities per owner, status and currency: open ones now, closed ones closed in the period.
     async fn owner_performance(
         &self,

@@ -182,6 +182,18 @@ pub async fn open_db(url: &str) -> Db {
     Db::open(&DbOptions { url: url.to_string(), max_connections: 2 }).await.expect("open db")
 }
 
+/// Sets a time of a record as the store keeps it (UTC text), behind the server's back: for
+/// times in the past the API does not take.
+pub async fn set_time(url: &str, table: &str, column: &str, id: &str, at: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let at: chrono::DateTime<chrono::Utc> = at.parse().unwrap();
+    let text = at.format("%Y-%m-%dT%H:%M:%S%.6fZ");
+    let done = sqlx::query(&format!("UPDATE {table} SET {column} = '{text}' WHERE id = '{id}'")).execute(&pool).await;
+    assert_eq!(done.unwrap().rows_affected(), 1, "{table} {id}");
+    pool.close().await;
+}
+
 /// Runs the real `crm` binary with `args` on the database `db` to its end, `stdin` (if any)
 /// written to its standard input.
 pub fn run_crm(args: &[&str], db: &str, stdin: Option<&str>) -> Output {

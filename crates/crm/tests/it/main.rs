@@ -7,6 +7,7 @@ mod access;
 mod api_conventions;
 mod base_data;
 mod churn;
+mod churn_analysis;
 mod cli;
 mod contracts;
 mod customers;

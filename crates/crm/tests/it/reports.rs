@@ -416,16 +416,8 @@ fn keyed<K: Ord, V>(report: &Value, field: &str, entry: impl Fn(&Value) -> (K, V
     report[field].as_array().unwrap().iter().map(entry).collect()
 }
 
-/// Sets a time of a record as the store keeps it (UTC text), for times in the past the API
-/// does not take.
 async fn set_time(w: &World, table: &str, column: &str, id: &str, at: &str) {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&w.url).await.unwrap();
-    let at: DateTime<Utc> = at.parse().unwrap();
-    let text = at.format("%Y-%m-%dT%H:%M:%S%.6fZ");
-    let done = sqlx::query(&format!("UPDATE {table} SET {column} = '{text}' WHERE id = '{id}'")).execute(&pool).await;
-    assert_eq!(done.unwrap().rows_affected(), 1, "{table} {id}");
-    pool.close().await;
+    crate::helpers::set_time(&w.url, table, column, id, at).await;
 }
 
 /// A user of the east division whose time zone is `zone`, with a token.

@@ -31,7 +31,10 @@ pub use customers::{
     ContributionRow, ContributionTotals, RankedTotal, RfmCell, RfmCustomer, RfmSegment, RfmSegmentRow, RfmTotals,
     abc_class, composition, rfm_segment_of, rfm_segments, rfm_summary,
 };
-pub use dashboard::{Dashboard, DashboardKind, DivisionFigures, JobHealth, SystemHealth, open_pipeline};
+pub use dashboard::{
+    Dashboard, DashboardKind, DivisionFigures, JobHealth, SystemHealth, TaskFigures, WarningFigures, WorkBy,
+    WorkCounts, merge_work, open_pipeline,
+};
 pub use sales::{AgeingBucket, AgeingCell, AgeingRow, OwnerPerformance, PerformanceCell};
 pub use service::{ServiceBy, ServiceRow, ServiceSums, ServiceTotals};
 pub use store::ReportStore;

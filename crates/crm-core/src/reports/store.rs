@@ -1,9 +1,10 @@
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
     AgeingCell, ChurnHistory, ChurnRow, CompositionBy, CompositionCell, Contribution, DivisionFigures, PerformanceCell,
-    Period, ReasonTotal, ReportFilter, RfmCell, RfmCustomer, RfmSegment, ServiceBy, ServiceSums, SystemHealth,
+    Period, ReasonTotal, ReportFilter, RfmCell, RfmCustomer, RfmSegment, ServiceBy, ServiceSums, SystemHealth, WorkBy,
+    WorkCounts,
 };
 use crate::access::Scope;
 use crate::store::StoreError;
@@ -87,6 +88,11 @@ pub trait ReportStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DivisionFigures>, StoreError>;
+    /// Open tasks of the scope (and those due before `now`) per task owner or division.
+    async fn task_counts(&self, scope: &Scope, by: WorkBy, now: DateTime<Utc>) -> Result<Vec<WorkCounts>, StoreError>;
+    /// Open churn warnings, neither lost nor closed, of the scope's customers per customer
+    /// owner or division.
+    async fn warning_counts(&self, scope: &Scope, by: WorkBy) -> Result<Vec<WorkCounts>, StoreError>;
     /// The database's size and row counts (jobs come from the job store).
     async fn system_health(&self) -> Result<SystemHealth, StoreError>;
 }

@@ -9,14 +9,14 @@ mod sales;
 mod service;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crm_core::access::Scope;
 use crm_core::reports::{
     AgeingCell, ChurnHistory, ChurnRow, CompositionBy, CompositionCell, Contribution, DivisionFigures, PerformanceCell,
     Period, ReasonTotal, ReportFilter, ReportStore, RfmCell, RfmCustomer, RfmSegment, ServiceBy, ServiceSums,
-    SystemHealth,
+    SystemHealth, WorkBy, WorkCounts,
 };
 use crm_core::store::StoreError;
 
@@ -139,6 +139,12 @@ impl ReportStore for Db {
         to: NaiveDate,
     ) -> Result<Vec<DivisionFigures>, StoreError> {
         dashboard::divisions(self, scope, from, to).await
+    }
+    async fn task_counts(&self, scope: &Scope, by: WorkBy, now: DateTime<Utc>) -> Result<Vec<WorkCounts>, StoreError> {
+        dashboard::tasks(self, scope, by, now).await
+    }
+    async fn warning_counts(&self, scope: &Scope, by: WorkBy) -> Result<Vec<WorkCounts>, StoreError> {
+        dashboard::warnings(self, scope, by).await
     }
     async fn system_health(&self) -> Result<SystemHealth, StoreError> {
         dashboard::health(self).await

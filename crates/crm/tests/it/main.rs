@@ -11,6 +11,7 @@ mod churn_analysis;
 mod cli;
 mod contracts;
 mod customers;
+mod dashboard;
 mod demo;
 mod helpers;
 mod import_customers;

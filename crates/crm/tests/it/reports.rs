@@ -391,7 +391,7 @@ async fn report_pages_draw_an_svg_chart_and_a_table_in_chinese_and_english_withi
     let rows = rfm.matches("<tr><td").count();
     assert_eq!(rows, listed["items"].as_array().unwrap().len().max(1), "{rfm}");
 
-    // Dashboards: a manager's own figures with room for tasks and churn warnings; a
+    // Dashboards: a manager's own figures with their tasks and churn warnings; a
     // director's team by owner; the executive's divisions; the administrator's system health.
     let manager = crate::web::Browser::new(&w.app);
     manager.sign_in("wangwei").await;

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crm_core::churn::actions as churn;
 
-use crate::helpers::{TestApp, fresh_database_url, set_time};
+use crate::helpers::{Staff, TestApp, fresh_database_url, set_time};
 
 /// A loss: confirmed at (UTC), for a reason, and undone by a new order at (UTC).
 struct Loss {
@@ -82,26 +82,18 @@ struct World {
     facts: Vec<Fact>,
     /// Customer ids, as `facts`.
     ids: Vec<String>,
-    director: String,
-    north_director: String,
-    executive: String,
-    wang: String,
+    staff: Staff,
 }
 
 async fn world() -> World {
     let (url, _) = fresh_database_url().await;
     let app = TestApp::spawn_on(&url).await;
-    let east = app.division("华东").await;
-    let north = app.division("华北").await;
-    let director = app.user("dongfang", "director", &[east]).await;
-    let north_director = app.user("zhaolei", "director", &[north]).await;
-    let executive = app.user("boss", "executive", &[]).await;
-    let wang = app.user("wangwei", "manager", &[east]).await;
-    app.user("liming", "manager", &[east]).await;
+    let staff = app.staff().await;
+    let (director, north_director) = (&staff.director, &staff.north_director);
     let facts = facts();
     let mut ids = Vec::new();
     for f in &facts {
-        let token = if f.division == "north" { &north_director } else { &director };
+        let token = if f.division == "north" { north_director } else { director };
         let mut body = json!({"name": f.name, "status": "active"});
         if !f.owner.is_empty() {
             body["owner_id"] = json!(app.user_id(f.owner).await);
@@ -121,7 +113,7 @@ async fn world() -> World {
     churn::detect(&app.db, 6).await.unwrap();
     for (f, id) in facts.iter().zip(&ids) {
         let Some(loss) = &f.loss else { continue };
-        let token = if f.division == "north" { &north_director } else { &director };
+        let token = if f.division == "north" { north_director } else { director };
         let warnings = app.get_ok(&format!("/api/v1/churn-warnings?customer_id={id}"), token).await;
         let warning = warnings["items"][0]["id"].as_str().unwrap().to_string();
         let reason = app.dictionary_entry(token, "churn_reason", loss.reason).await;
@@ -138,7 +130,7 @@ async fn world() -> World {
             set_time(&url, "churn_warnings", "closed_at", &warning, at).await;
         }
     }
-    World { app, facts, ids, director, north_director, executive, wang }
+    World { app, facts, ids, staff }
 }
 
 /// A UTC time as the wall-clock time in Shanghai (UTC+8, no summer time).
@@ -295,7 +287,7 @@ async fn churn_analysis_lists_the_losses_confirmed_on_the_readers_days_with_reas
     let everyone = |_: &Fact| true;
     // March in Shanghai: 华星 (still February in UTC), 远航 (23:59) and 北方; not 东方 (April
     // 1st at 00:00) nor 星辰 (January).
-    let march = check(&w, &w.executive, "2026-03-01", "2026-03-31", &["2026-03-01"], "", everyone).await;
+    let march = check(&w, &w.staff.executive, "2026-03-01", "2026-03-31", &["2026-03-01"], "", everyone).await;
     let names: BTreeSet<_> = rows_of(&march).into_iter().map(|r| r.0).collect();
     assert_eq!(names, BTreeSet::from(["华星科技".into(), "远航物流".into(), "北方重工".into()]));
     // Six customers had bought before March and none was lost then (星辰 was won back in
@@ -308,7 +300,7 @@ async fn churn_analysis_lists_the_losses_confirmed_on_the_readers_days_with_reas
 
     // January to April: 星辰's loss, undone since, is January's, and it is out of February's base.
     let months = ["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"];
-    let spring = check(&w, &w.executive, "2026-01-01", "2026-04-30", &months, "", everyone).await;
+    let spring = check(&w, &w.staff.executive, "2026-01-01", "2026-04-30", &months, "", everyone).await;
     assert_eq!(spring["totals"]["lost"], 5);
     assert_eq!(months_of(&spring)[1].1, 5, "星辰 is lost at February's start");
     assert_eq!(months_of(&spring)[3].1, 4, "April: 未来材料 joins, March's three losses leave");
@@ -316,19 +308,19 @@ async fn churn_analysis_lists_the_losses_confirmed_on_the_readers_days_with_reas
     assert_eq!((top["count"].as_i64(), top["share"].as_str()), (Some(2), Some("0.4")));
 
     // One day: only 远航, lost at 23:59 on the 31st.
-    check(&w, &w.executive, "2026-03-31", "2026-03-31", &["2026-03-01"], "", everyone).await;
+    check(&w, &w.staff.executive, "2026-03-31", "2026-03-31", &["2026-03-01"], "", everyone).await;
     // Without a period: every loss, and the chart's twelve months up to this one.
-    let all = w.app.get_ok(PATH, &w.executive).await;
+    let all = w.app.get_ok(PATH, &w.staff.executive).await;
     assert_eq!(all["totals"]["lost"], 5);
     assert_eq!(all["totals"]["months"].as_array().unwrap().len(), 12);
     // `limit` keeps the latest rows; the totals still count every loss.
-    let one = w.app.get_ok(&format!("{PATH}?from=2026-01-01&to=2026-04-30&limit=1"), &w.executive).await;
+    let one = w.app.get_ok(&format!("{PATH}?from=2026-01-01&to=2026-04-30&limit=1"), &w.staff.executive).await;
     assert_eq!(one["items"].as_array().unwrap().len(), 1);
     assert_eq!(one["items"][0]["customer_name"], "东方机械");
     assert_eq!(one["totals"]["lost"], 5);
 
     // Bad input names the field; without the reports right, 403.
-    let r = w.app.get(&format!("{PATH}?from=2026-02-30&division_id=x"), Some(&w.executive)).await;
+    let r = w.app.get(&format!("{PATH}?from=2026-02-30&division_id=x"), Some(&w.staff.executive)).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = r.json().await.unwrap();
     let fields: Vec<_> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
@@ -343,14 +335,15 @@ async fn churn_analysis_counts_only_the_customers_the_reader_may_see_and_the_fil
     let months = ["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"];
     let (from, to) = ("2026-01-01", "2026-04-30");
     let east = |f: &Fact| f.division == "east";
-    let report = check(&w, &w.director, from, to, &months, "", east).await;
+    let report = check(&w, &w.staff.director, from, to, &months, "", east).await;
     assert!(!report.to_string().contains("北方重工"));
-    check(&w, &w.north_director, from, to, &months, "", |f| f.division == "north").await;
+    check(&w, &w.staff.north_director, from, to, &months, "", |f| f.division == "north").await;
     // An account manager: their own customers only, in the rows and in the rates.
-    let own = check(&w, &w.wang, from, to, &months, "", |f| f.owner == "wangwei").await;
+    let own = check(&w, &w.staff.wang, from, to, &months, "", |f| f.owner == "wangwei").await;
     assert_eq!(months_of(&own)[2], ("2026-03".into(), 3, 2, ratio(2, 3)));
+    check(&w, &w.staff.colleague, from, to, &months, "", |f| f.owner == "liming").await;
     // The filters narrow the executive's company to a division or an owner.
-    let north_id = w.app.get_ok("/api/v1/divisions", &w.executive).await["items"]
+    let north_id = w.app.get_ok("/api/v1/divisions", &w.staff.executive).await["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -359,11 +352,12 @@ async fn churn_analysis_counts_only_the_customers_the_reader_may_see_and_the_fil
         .as_str()
         .unwrap()
         .to_string();
-    check(&w, &w.executive, from, to, &months, &format!("&division_id={north_id}"), |f| f.division == "north").await;
+    check(&w, &w.staff.executive, from, to, &months, &format!("&division_id={north_id}"), |f| f.division == "north")
+        .await;
     let li = w.app.user_id("liming").await;
-    check(&w, &w.executive, from, to, &months, &format!("&owner_id={li}"), |f| f.owner == "liming").await;
+    check(&w, &w.staff.executive, from, to, &months, &format!("&owner_id={li}"), |f| f.owner == "liming").await;
     // A manager may not narrow to what they cannot see: another owner's customers are none.
-    let mine_only = check(&w, &w.wang, from, to, &months, &format!("&owner_id={li}"), |_| false).await;
+    let mine_only = check(&w, &w.staff.wang, from, to, &months, &format!("&owner_id={li}"), |_| false).await;
     assert_eq!(mine_only["totals"]["lost"], 0);
 }
 
@@ -371,8 +365,8 @@ async fn churn_analysis_counts_only_the_customers_the_reader_may_see_and_the_fil
 async fn churn_analysis_downloads_its_rows_and_draws_the_monthly_rate_on_its_page() {
     let w = world().await;
     let query = "from=2026-01-01&to=2026-04-30";
-    let report = w.app.get_ok(&format!("{PATH}?{query}"), &w.director).await;
-    let r = w.app.get(&format!("{PATH}?{query}&format=csv"), Some(&w.director)).await;
+    let report = w.app.get_ok(&format!("{PATH}?{query}"), &w.staff.director).await;
+    let r = w.app.get(&format!("{PATH}?{query}&format=csv"), Some(&w.staff.director)).await;
     assert_eq!(r.status(), StatusCode::OK);
     let text = r.text().await.unwrap();
     let mut csv = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
@@ -386,10 +380,10 @@ async fn churn_analysis_downloads_its_rows_and_draws_the_monthly_rate_on_its_pag
             assert_eq!(line[column(field)], *item[field].as_str().unwrap(), "{field}");
         }
     }
-    let r = w.app.get(&format!("{PATH}?{query}&format=xlsx"), Some(&w.director)).await;
+    let r = w.app.get(&format!("{PATH}?{query}&format=xlsx"), Some(&w.staff.director)).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.headers()["content-disposition"].to_str().unwrap().contains("churn-analysis.xlsx"));
-    assert_eq!(w.app.get(&format!("{PATH}?format=csv"), Some(&w.wang)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(w.app.get(&format!("{PATH}?format=csv"), Some(&w.staff.wang)).await.status(), StatusCode::FORBIDDEN);
 
     let browser = crate::web::Browser::new(&w.app);
     browser.sign_in("dongfang").await;

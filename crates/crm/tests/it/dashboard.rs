@@ -61,14 +61,9 @@ struct World {
 async fn world() -> World {
     let (url, _) = fresh_database_url().await;
     let app = TestApp::spawn_on(&url).await;
-    let east = app.division("华东").await;
-    let north = app.division("华北").await;
-    let director = app.user("dongfang", "director", &[east]).await;
-    let north_director = app.user("zhaolei", "director", &[north]).await;
-    app.user("boss", "executive", &[]).await;
-    app.user("wangwei", "manager", &[east]).await;
-    app.user("liming", "manager", &[east]).await;
-    let token = |division: &str| if division == "华北" { &north_director } else { &director };
+    let staff = app.staff().await;
+    let (director, north_director) = (&staff.director, &staff.north_director);
+    let token = |division: &str| if division == "华北" { north_director } else { director };
     let mut tasks = Vec::new();
     for (i, t) in TASKS.iter().enumerate() {
         let division = if t.owner == "zhaolei" { "华北" } else { "华东" };

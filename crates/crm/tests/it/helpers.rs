@@ -48,6 +48,16 @@ pub fn test_config(database_url: &str) -> Config {
     .expect("test config")
 }
 
+/// API tokens of the people `TestApp::staff` makes.
+pub struct Staff {
+    pub director: String,
+    pub north_director: String,
+    pub executive: String,
+    pub wang: String,
+    /// liming, wangwei's colleague.
+    pub colleague: String,
+}
+
 pub struct TestApp {
     pub address: String,
     pub db: Db,
@@ -93,6 +103,20 @@ impl TestApp {
     pub async fn division(&self, name: &str) -> uuid::Uuid {
         let new = crm_core::access::NewDivision::parse(name, "").expect("division");
         access::create_division(&self.db, &Actor::system(), new).await.expect("create division").id
+    }
+
+    /// 华东 with a director (dongfang) and two account managers (wangwei, liming), 华北 with a
+    /// director (zhaolei), and an executive (boss), with their API tokens.
+    pub async fn staff(&self) -> Staff {
+        let east = self.division("华东").await;
+        let north = self.division("华北").await;
+        Staff {
+            director: self.user("dongfang", "director", &[east]).await,
+            north_director: self.user("zhaolei", "director", &[north]).await,
+            executive: self.user("boss", "executive", &[]).await,
+            wang: self.user("wangwei", "manager", &[east]).await,
+            colleague: self.user("liming", "manager", &[east]).await,
+        }
     }
 
     /// Creates a user with one role in the given divisions and returns an API token for them.

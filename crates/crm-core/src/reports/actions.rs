@@ -308,7 +308,7 @@ async fn open_work<S: Store>(
                 let req = listed("created_at", true, &[("status", status.code()), ("closed", "false")]);
                 latest.extend(churn::list(store, actor, &req).await?.items);
             }
-            latest.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+            latest.sort_by_key(|w| std::cmp::Reverse((w.created_at, w.id)));
             latest.truncate(DASHBOARD_NEXT as usize);
         }
         d.warnings = Some(WarningFigures { open: total.open_warnings, latest });

@@ -145,6 +145,18 @@ pub struct Dashboard {
     pub health: Option<SystemHealth>,
 }
 
+/// The totals of a funnel as the pipeline tile shows them.
+pub fn open_pipeline(report: &Report<FunnelRow>) -> ReportTotals {
+    let mut totals = ReportTotals::default();
+    for row in report.items.iter().filter(|r| r.outcome.is_none()) {
+        totals.count += row.count;
+        for a in &row.amounts {
+            crate::sales::opportunities::add_amount(&mut totals.amounts, &a.currency, a.amount, None);
+        }
+    }
+    totals
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,16 +189,4 @@ mod tests {
         );
         assert_eq!(total, count(None, None, 3, 1, 7));
     }
-}
-
-/// The totals of a funnel as the pipeline tile shows them.
-pub fn open_pipeline(report: &Report<FunnelRow>) -> ReportTotals {
-    let mut totals = ReportTotals::default();
-    for row in report.items.iter().filter(|r| r.outcome.is_none()) {
-        totals.count += row.count;
-        for a in &row.amounts {
-            crate::sales::opportunities::add_amount(&mut totals.amounts, &a.currency, a.amount, None);
-        }
-    }
-    totals
 }

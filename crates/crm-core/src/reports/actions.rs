@@ -1,4 +1,4 @@
-//! The report use cases (RPT-1..3, 5..8). Each checks the `reports.view` right first and reads
+//! The report use cases (RPT-1..8). Each checks the `reports.view` right first and reads
 //! within the caller's scope; downloads also need `reports.export`, checked where the file is
 //! made. To add a report: its rows and rules in a file of this module, a sum in `ReportStore`,
 //! a use case here, and a line in the API's and the pages' route tables.
@@ -6,15 +6,20 @@
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
 use super::{
-    AgeingRow, CompositionBy, CompositionRow, ContributionRow, ContributionTotals, Dashboard, DashboardKind,
-    OwnerPerformance, Report, ReportParams, RfmCustomer, RfmSegment, RfmSegmentRow, RfmTotals, ServiceBy, ServiceRow,
-    ServiceSums, composition as compose, rfm_segments, rfm_summary,
+    AgeingRow, ChurnMonthSpan, ChurnRow, ChurnTotals, CompositionBy, CompositionRow, ContributionRow,
+    ContributionTotals, Dashboard, DashboardKind, OwnerPerformance, Report, ReportParams, RfmCustomer, RfmSegment,
+    RfmSegmentRow, RfmTotals, ServiceBy, ServiceRow, ServiceSums, TaskFigures, WarningFigures, WorkBy, chart_months,
+    churn_rates, composition as compose, merge_work, reason_totals, rfm_segments, rfm_summary,
 };
 use crate::access::{Action, Actor, DataScope, Module};
+use crate::churn::ChurnStatus;
+use crate::churn::actions as churn;
 use crate::error::{Error, FieldError, Validator};
-use crate::listing::ListRequest;
+use crate::listing::{ListRequest, Sort};
 use crate::money::parse_currency;
 use crate::sales::opportunities::actions as opportunities;
+use crate::schedule::TaskStatus;
+use crate::schedule::actions as schedule;
 use crate::service::ServiceStatus;
 use crate::store::Store;
 
@@ -94,6 +99,37 @@ pub async fn service_analysis<S: Store>(
     let mut total = ServiceSums::default();
     sums.iter().for_each(|s| total.add(s));
     Ok(Report { items: sums.iter().map(ServiceSums::row).collect(), totals: total.row() })
+}
+
+/// Churn analysis (RPT-4): the `limit` latest losses confirmed in the period with owner, last
+/// order date and reason; the totals per reason of every loss in the period; and the churn
+/// rate of each month the period touches (see `reports::churn` for the rule).
+pub async fn churn_analysis<S: Store>(
+    store: &S,
+    actor: &Actor,
+    params: &ReportParams,
+    now: DateTime<Utc>,
+) -> Result<Report<ChurnRow, ChurnTotals>, Error> {
+    actor.require(Module::Reports, Action::View)?;
+    let mut v = Validator::default();
+    let filter = params.filter(&mut v);
+    let limit = params.limit(&mut v);
+    v.finish()?;
+    let scope = actor.scope();
+    let (items, reasons) = store.churn_losses(&scope, &filter, filter.period(&actor.time_zone), limit).await?;
+    let (lost, reasons) = reason_totals(reasons);
+    let months: Vec<ChurnMonthSpan> = chart_months(filter.from, filter.to, today(actor, now))
+        .into_iter()
+        .map(|first_day| {
+            let (first, last) = month_of(first_day);
+            let month = super::ReportFilter { from: Some(first), to: Some(last), ..Default::default() };
+            ChurnMonthSpan { first_day, period: month.period(&actor.time_zone) }
+        })
+        .collect();
+    let span =
+        super::Period { from: months.first().and_then(|m| m.period.from), to: months.last().and_then(|m| m.period.to) };
+    let history = store.churn_history(&scope, &filter, span).await?;
+    Ok(Report { items, totals: ChurnTotals { lost, reasons, months: churn_rates(&months, &history) } })
 }
 
 /// RFM (RPT-6): either the eight segments, or with `segment` that segment's customers.
@@ -216,7 +252,68 @@ pub async fn dashboard<S: Store>(store: &S, actor: &Actor, now: DateTime<Utc>) -
     if kind == DashboardKind::Company {
         d.by_division = Some(store.division_figures(&actor.scope(), first, last).await?);
     }
+    open_work(store, actor, kind, now, &mut d).await?;
     Ok(d)
+}
+
+/// Tasks and churn warnings listed on the dashboard.
+const DASHBOARD_NEXT: u32 = 5;
+
+/// The open tasks and churn warnings of the dashboard (RPT-8), each if the reader may see
+/// them: an account manager's own (tasks they own, warnings of customers they own), with the
+/// next due and the latest raised; a director's team, the same and by owner; an executive's
+/// company by division.
+async fn open_work<S: Store>(
+    store: &S,
+    actor: &Actor,
+    kind: DashboardKind,
+    now: DateTime<Utc>,
+    d: &mut Dashboard,
+) -> Result<(), Error> {
+    let (tasks, warnings) = (actor.can(Module::Schedule, Action::View), actor.can(Module::Churn, Action::View));
+    let scope = actor.scope();
+    let by = if kind == DashboardKind::Company { WorkBy::Division } else { WorkBy::Owner };
+    let task_counts = if tasks { store.task_counts(&scope, by, now).await? } else { Vec::new() };
+    let warning_counts = if warnings { store.warning_counts(&scope, by).await? } else { Vec::new() };
+    let (mut rows, mut total) = merge_work(task_counts, warning_counts);
+    // Own scope also reads tasks one created for others and customers shared with one.
+    let mine = (kind == DashboardKind::Own).then(|| actor.user_id.map(|u| ("owner_id".to_string(), u.to_string())));
+    if mine.is_some() {
+        rows.retain(|r| r.id == actor.user_id);
+        total = rows.pop().unwrap_or_default();
+    } else {
+        d.work = Some(rows);
+    }
+    let listed = |sort: &str, descending: bool, filters: &[(&str, &str)]| {
+        let mut req = ListRequest::first(sort, DASHBOARD_NEXT);
+        req.sort = Some(Sort { field: sort.into(), descending });
+        req.filters = filters.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        req.filters.extend(mine.iter().flatten().cloned());
+        req
+    };
+    let company = kind == DashboardKind::Company;
+    if tasks {
+        let next = if company {
+            Vec::new()
+        } else {
+            let req = listed("due_at", false, &[("status", TaskStatus::Open.code())]);
+            schedule::list_tasks(store, actor, &req).await?.items
+        };
+        d.tasks = Some(TaskFigures { open: total.open_tasks, overdue: total.overdue_tasks, next });
+    }
+    if warnings {
+        let mut latest = Vec::new();
+        if !company {
+            for status in [ChurnStatus::Warning, ChurnStatus::Delaying] {
+                let req = listed("created_at", true, &[("status", status.code()), ("closed", "false")]);
+                latest.extend(churn::list(store, actor, &req).await?.items);
+            }
+            latest.sort_by_key(|w| std::cmp::Reverse((w.created_at, w.id)));
+            latest.truncate(DASHBOARD_NEXT as usize);
+        }
+        d.warnings = Some(WarningFigures { open: total.open_warnings, latest });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

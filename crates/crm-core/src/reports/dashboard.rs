@@ -8,8 +8,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{ContributionCurrency, OwnerPerformance, ServiceRow};
+use crate::churn::ChurnWarning;
 use crate::jobs::JobRecord;
 use crate::sales::opportunities::{Amount, FunnelRow, Opportunity, Report, ReportTotals};
+use crate::schedule::Task;
 
 /// Whose figures the dashboard shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,6 +36,67 @@ pub struct DivisionFigures {
     pub open_opportunities: i64,
     pub pipeline: Vec<Amount>,
     pub open_service_requests: i64,
+}
+
+/// What open work is counted by: the owner (of the task; of the warning's customer) or the
+/// division.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkBy {
+    Owner,
+    Division,
+}
+
+/// Open tasks and open churn warnings (neither lost nor closed) of one owner or division.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WorkCounts {
+    /// None for the warnings of customers without an owner.
+    pub id: Option<Uuid>,
+    pub name: Option<String>,
+    pub open_tasks: i64,
+    /// Open and past their due time.
+    pub overdue_tasks: i64,
+    pub open_warnings: i64,
+}
+
+impl WorkCounts {
+    fn add(&mut self, other: &WorkCounts) {
+        self.open_tasks += other.open_tasks;
+        self.overdue_tasks += other.overdue_tasks;
+        self.open_warnings += other.open_warnings;
+    }
+}
+
+/// The counts of tasks and of warnings as one row per owner or division, by name (the
+/// unnamed last), and their sum.
+pub fn merge_work(tasks: Vec<WorkCounts>, warnings: Vec<WorkCounts>) -> (Vec<WorkCounts>, WorkCounts) {
+    let mut rows: Vec<WorkCounts> = Vec::new();
+    let mut total = WorkCounts::default();
+    for count in tasks.into_iter().chain(warnings) {
+        total.add(&count);
+        match rows.iter_mut().find(|r| r.id == count.id) {
+            Some(row) => row.add(&count),
+            None => rows.push(count),
+        }
+    }
+    rows.sort_by(|a, b| (a.name.is_none(), &a.name).cmp(&(b.name.is_none(), &b.name)));
+    (rows, total)
+}
+
+/// The open tasks of the dashboard's reader (their own, or their team's, or the company's).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TaskFigures {
+    pub open: i64,
+    pub overdue: i64,
+    /// The next due, soonest first (not on the company's dashboard).
+    pub next: Vec<Task>,
+}
+
+/// The open churn warnings of the dashboard's reader.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WarningFigures {
+    pub open: i64,
+    /// The latest raised (not on the company's dashboard).
+    pub latest: Vec<ChurnWarning>,
 }
 
 /// A scheduled job's last run, for the administrator.
@@ -75,6 +138,10 @@ pub struct Dashboard {
     pub by_owner: Option<(Vec<OwnerPerformance>, OwnerPerformance)>,
     /// The company by division (executives).
     pub by_division: Option<Vec<DivisionFigures>>,
+    pub tasks: Option<TaskFigures>,
+    pub warnings: Option<WarningFigures>,
+    /// Open tasks and warnings by owner (directors) or by division (executives).
+    pub work: Option<Vec<WorkCounts>>,
     pub health: Option<SystemHealth>,
 }
 
@@ -88,4 +155,38 @@ pub fn open_pipeline(report: &Report<FunnelRow>) -> ReportTotals {
         }
     }
     totals
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_and_warnings_of_the_same_owner_make_one_row_and_the_unowned_come_last() {
+        let (wang, li) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let count = |id, name: Option<&str>, t, o, w| WorkCounts {
+            id,
+            name: name.map(Into::into),
+            open_tasks: t,
+            overdue_tasks: o,
+            open_warnings: w,
+        };
+        let (rows, total) = merge_work(
+            vec![count(Some(wang), Some("wangwei"), 3, 1, 0)],
+            vec![
+                count(None, None, 0, 0, 4),
+                count(Some(li), Some("liming"), 0, 0, 1),
+                count(Some(wang), Some("wangwei"), 0, 0, 2),
+            ],
+        );
+        assert_eq!(
+            rows,
+            [
+                count(Some(li), Some("liming"), 0, 0, 1),
+                count(Some(wang), Some("wangwei"), 3, 1, 2),
+                count(None, None, 0, 0, 4)
+            ]
+        );
+        assert_eq!(total, count(None, None, 3, 1, 7));
+    }
 }

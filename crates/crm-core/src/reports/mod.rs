@@ -1,4 +1,4 @@
-//! Reports (统计报表, RPT-1..3, 5..8): the filters every report shares, the figures of each
+//! Reports (统计报表, RPT-1..8): the filters every report shares, the figures of each
 //! report and the rules that turn sums into shares, classes and segments. The store adds up
 //! the records in the caller's scope; the rules here are written once and tested beside them.
 //!
@@ -8,6 +8,7 @@
 //! between the start of `from` and the end of `to` in the reader's time zone.
 
 pub mod actions;
+mod churn;
 mod customers;
 mod dashboard;
 mod sales;
@@ -21,12 +22,19 @@ use uuid::Uuid;
 
 use crate::error::{Error, FieldError, Validator, optional_date};
 
+pub use churn::{
+    ChurnHistory, ChurnMonth, ChurnMonthSpan, ChurnRow, ChurnTotals, Loss, MAX_MONTHS, ReasonTotal, chart_months,
+    churn_rates, reason_totals,
+};
 pub use customers::{
     AbcClass, ClassSum, CompositionBy, CompositionCell, CompositionRow, Contribution, ContributionCurrency,
     ContributionRow, ContributionTotals, RankedTotal, RfmCell, RfmCustomer, RfmSegment, RfmSegmentRow, RfmTotals,
     abc_class, composition, rfm_segment_of, rfm_segments, rfm_summary,
 };
-pub use dashboard::{Dashboard, DashboardKind, DivisionFigures, JobHealth, SystemHealth, open_pipeline};
+pub use dashboard::{
+    Dashboard, DashboardKind, DivisionFigures, JobHealth, SystemHealth, TaskFigures, WarningFigures, WorkBy,
+    WorkCounts, merge_work, open_pipeline,
+};
 pub use sales::{AgeingBucket, AgeingCell, AgeingRow, OwnerPerformance, PerformanceCell};
 pub use service::{ServiceBy, ServiceRow, ServiceSums, ServiceTotals};
 pub use store::ReportStore;

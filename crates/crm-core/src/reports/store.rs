@@ -1,9 +1,10 @@
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    AgeingCell, CompositionBy, CompositionCell, Contribution, DivisionFigures, PerformanceCell, Period, ReportFilter,
-    RfmCell, RfmCustomer, RfmSegment, ServiceBy, ServiceSums, SystemHealth,
+    AgeingCell, ChurnHistory, ChurnRow, CompositionBy, CompositionCell, Contribution, DivisionFigures, PerformanceCell,
+    Period, ReasonTotal, ReportFilter, RfmCell, RfmCustomer, RfmSegment, ServiceBy, ServiceSums, SystemHealth, WorkBy,
+    WorkCounts,
 };
 use crate::access::Scope;
 use crate::store::StoreError;
@@ -48,6 +49,22 @@ pub trait ReportStore {
         as_of: NaiveDate,
         limit: i64,
     ) -> Result<Vec<RfmCustomer>, StoreError>;
+    /// Churn warnings confirmed lost in the period: the `limit` latest and the count per reason.
+    async fn churn_losses(
+        &self,
+        scope: &Scope,
+        filter: &ReportFilter,
+        period: Period,
+        limit: i64,
+    ) -> Result<(Vec<ChurnRow>, Vec<ReasonTotal>), StoreError>;
+    /// The first orders of the customers by month, and the losses relevant to the months
+    /// `span` covers (see `ChurnHistory`).
+    async fn churn_history(
+        &self,
+        scope: &Scope,
+        filter: &ReportFilter,
+        span: Period,
+    ) -> Result<ChurnHistory, StoreError>;
     /// Opportunities per owner, status and currency: open ones now, closed ones closed in the period.
     async fn owner_performance(
         &self,
@@ -71,6 +88,11 @@ pub trait ReportStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DivisionFigures>, StoreError>;
+    /// Open tasks of the scope (and those due before `now`) per task owner or division.
+    async fn task_counts(&self, scope: &Scope, by: WorkBy, now: DateTime<Utc>) -> Result<Vec<WorkCounts>, StoreError>;
+    /// Open churn warnings, neither lost nor closed, of the scope's customers per customer
+    /// owner or division.
+    async fn warning_counts(&self, scope: &Scope, by: WorkBy) -> Result<Vec<WorkCounts>, StoreError>;
     /// The database's size and row counts (jobs come from the job store).
     async fn system_health(&self) -> Result<SystemHealth, StoreError>;
 }

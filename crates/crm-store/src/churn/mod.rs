@@ -3,7 +3,7 @@
 
 mod warnings;
 
-pub(crate) use warnings::{before_merge, reactivate};
+pub(crate) use warnings::{before_merge, date, reactivate};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;

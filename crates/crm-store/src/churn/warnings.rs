@@ -59,7 +59,8 @@ const LIST: ListSpec = ListSpec {
     owner: None,
 };
 
-fn date(r: &AnyRow, col: &str) -> Result<NaiveDate, StoreError> {
+/// A date column (`YYYY-MM-DD`).
+pub(crate) fn date(r: &AnyRow, col: &str) -> Result<NaiveDate, StoreError> {
     let text = r.text(col)?;
     NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| StoreError::Other(format!("bad {col} {text:?}").into()))
 }

@@ -1,17 +1,22 @@
-//! Figures of the home page's dashboard (RPT-8) that no report has: the company by division
-//! and the system's health.
+//! Figures of the home page's dashboard (RPT-8) that no report has: the company by division,
+//! open tasks and churn warnings by owner or division, and the system's health.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::any::AnyRow;
 
 use crm_core::access::Scope;
-use crm_core::reports::{DivisionFigures, ReportFilter, SystemHealth};
+use crm_core::churn::ChurnStatus;
+use crm_core::reports::{DivisionFigures, ReportFilter, SystemHealth, WorkBy, WorkCounts};
 use crm_core::sales::opportunities::add_amount;
+use crm_core::schedule::TaskStatus;
 use crm_core::store::StoreError;
 
 use super::{push_customers, push_orders};
 use crate::Db;
+use crate::customers::customer::push_customer_scope;
 use crate::dialect::database_size;
 use crate::listing::push_scope;
+use crate::schedule::task_scope;
 use crate::sql::{RowExt, Sql, store_error};
 
 /// Each division of the scope with its orders dated `from`..=`to`, its open pipeline (from
@@ -68,6 +73,61 @@ pub async fn divisions(
         }
     }
     Ok(figures)
+}
+
+/// `SELECT key AS k, name, COUNT(*) AS n` `extra` `FROM from`, grouped `by` the `owner` or
+/// `division` column, whose users or divisions name the rows; `conditions` follow `WHERE`.
+fn grouped(by: WorkBy, owner: &str, division: &str, extra: &Sql, from: &str, conditions: &Sql) -> Sql {
+    let (key, name, join) = match by {
+        WorkBy::Owner => (owner, "COALESCE(g.display_name, g.username)", "users"),
+        WorkBy::Division => (division, "g.name", "divisions"),
+    };
+    let mut sql = Sql::new("SELECT ");
+    sql.push(key).push(" AS k, MAX(").push(name).push(") AS name, COUNT(*) AS n").append(extra);
+    sql.push(" FROM ").push(from).push(" LEFT JOIN ").push(join).push(" g ON g.id = ").push(key);
+    sql.push(" WHERE ").append(conditions).push(" GROUP BY ").push(key);
+    sql
+}
+
+async fn counts(
+    db: &Db,
+    sql: &Sql,
+    fill: impl Fn(&mut WorkCounts, &AnyRow) -> Result<(), StoreError>,
+) -> Result<Vec<WorkCounts>, StoreError> {
+    let mut counts = Vec::new();
+    for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
+        let mut c = WorkCounts { id: r.opt_id("k")?, name: r.opt_text("name")?, ..Default::default() };
+        fill(&mut c, &r)?;
+        counts.push(c);
+    }
+    Ok(counts)
+}
+
+pub async fn tasks(db: &Db, scope: &Scope, by: WorkBy, now: DateTime<Utc>) -> Result<Vec<WorkCounts>, StoreError> {
+    let mut overdue = Sql::new(", CAST(SUM(CASE WHEN t.due_at < ");
+    overdue.bind(now).push(" THEN 1 ELSE 0 END) AS BIGINT) AS overdue");
+    let mut open = Sql::new("t.status = ");
+    open.bind(TaskStatus::Open.code()).append(&task_scope(scope));
+    let sql = grouped(by, "t.owner_id", "t.division_id", &overdue, "tasks t", &open);
+    counts(db, &sql, |c, r| {
+        c.open_tasks = r.int("n")?;
+        c.overdue_tasks = r.int("overdue")?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn warnings(db: &Db, scope: &Scope, by: WorkBy) -> Result<Vec<WorkCounts>, StoreError> {
+    let mut open = Sql::new("w.closed_at IS NULL AND w.status <> ");
+    open.bind(ChurnStatus::Lost.code());
+    push_customer_scope(&mut open, scope);
+    let from = "churn_warnings w JOIN customers c ON c.id = w.customer_id";
+    let sql = grouped(by, "c.owner_id", "c.division_id", &Sql::default(), from, &open);
+    counts(db, &sql, |c, r| {
+        c.open_warnings = r.int("n")?;
+        Ok(())
+    })
+    .await
 }
 
 /// The tables whose rows the administrator's dashboard counts.

@@ -1,20 +1,22 @@
-//! The sums behind the reports (RPT-1..3, 5..8): one set-based statement per report, in the
+//! The sums behind the reports (RPT-1..8): one set-based statement per report, in the
 //! caller's scope, adding up in the database so that nothing per customer or per order comes
 //! back but the rows a report shows.
 
+mod churn;
 mod customers;
 mod dashboard;
 mod sales;
 mod service;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crm_core::access::Scope;
 use crm_core::reports::{
-    AgeingCell, CompositionBy, CompositionCell, Contribution, DivisionFigures, PerformanceCell, Period, ReportFilter,
-    ReportStore, RfmCell, RfmCustomer, RfmSegment, ServiceBy, ServiceSums, SystemHealth,
+    AgeingCell, ChurnHistory, ChurnRow, CompositionBy, CompositionCell, Contribution, DivisionFigures, PerformanceCell,
+    Period, ReasonTotal, ReportFilter, ReportStore, RfmCell, RfmCustomer, RfmSegment, ServiceBy, ServiceSums,
+    SystemHealth, WorkBy, WorkCounts,
 };
 use crm_core::store::StoreError;
 
@@ -97,6 +99,23 @@ impl ReportStore for Db {
     ) -> Result<Vec<RfmCustomer>, StoreError> {
         customers::rfm_customers(self, scope, filter, currency, cells, as_of, limit).await
     }
+    async fn churn_losses(
+        &self,
+        scope: &Scope,
+        filter: &ReportFilter,
+        period: Period,
+        limit: i64,
+    ) -> Result<(Vec<ChurnRow>, Vec<ReasonTotal>), StoreError> {
+        churn::lost(self, scope, filter, period, limit).await
+    }
+    async fn churn_history(
+        &self,
+        scope: &Scope,
+        filter: &ReportFilter,
+        span: Period,
+    ) -> Result<ChurnHistory, StoreError> {
+        churn::history(self, scope, filter, span).await
+    }
     async fn owner_performance(
         &self,
         scope: &Scope,
@@ -120,6 +139,12 @@ impl ReportStore for Db {
         to: NaiveDate,
     ) -> Result<Vec<DivisionFigures>, StoreError> {
         dashboard::divisions(self, scope, from, to).await
+    }
+    async fn task_counts(&self, scope: &Scope, by: WorkBy, now: DateTime<Utc>) -> Result<Vec<WorkCounts>, StoreError> {
+        dashboard::tasks(self, scope, by, now).await
+    }
+    async fn warning_counts(&self, scope: &Scope, by: WorkBy) -> Result<Vec<WorkCounts>, StoreError> {
+        dashboard::warnings(self, scope, by).await
     }
     async fn system_health(&self) -> Result<SystemHealth, StoreError> {
         dashboard::health(self).await

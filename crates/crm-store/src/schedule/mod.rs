@@ -3,6 +3,8 @@
 mod events;
 mod tasks;
 
+pub(crate) use tasks::scoped as task_scope;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;

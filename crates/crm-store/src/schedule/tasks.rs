@@ -67,7 +67,7 @@ const LIST: ListSpec = ListSpec {
 
 /// ` AND …`: the tasks of the scope's divisions and, for an own-scope reader, those they own
 /// or created.
-fn scoped(scope: &Scope) -> Sql {
+pub(crate) fn scoped(scope: &Scope) -> Sql {
     let mut sql = Sql::default();
     push_scope(&mut sql, scope, Some("t.division_id"), None);
     if let Some(user) = scope.owner_id {

@@ -1,10 +1,18 @@
-# Reports (RPT-1..3, 5..8)
+# Reports (RPT-1..8)
 nav-reports = Reports
 report-index-title = Reports
 report-contribution-title = Customer contribution
 report-composition-title = Customer composition
 report-service-title = Service analysis
 report-rfm-title = RFM segments
+report-churn-title = Churn analysis
+report-churn-rule = Monthly churn rate = customers confirmed lost in the month ÷ customers active at its start. Active at the start: a not cancelled order dated before the month's first day, and not lost then (a confirmed loss not yet undone by a new order). A customer's status cannot be traced day by day, so the rule reads order dates and the times of confirmations and reactivations; days are in your time zone.
+report-churn-lost = Confirmed lost in the period: { $count }
+report-churn-rate = Monthly churn rate
+report-churn-reasons = Reasons for churn
+report-col-reason = Reason
+report-col-confirmed-at = Confirmed lost
+report-col-reactivated-at = Reactivated
 report-performance-title = Sales performance
 report-ageing-title = Receivables ageing
 report-division = Division
@@ -81,9 +89,23 @@ dashboard-open-service = Open service requests
 dashboard-stale = Stale opportunities
 dashboard-by-owner = Team this month
 dashboard-by-division = Divisions this month
-dashboard-tasks = My tasks
-dashboard-churn = Churn warnings
-dashboard-coming = Being built.
+dashboard-tasks-own = My tasks
+dashboard-tasks-team = Team tasks
+dashboard-tasks-company = Company tasks
+dashboard-churn-own = My churn warnings
+dashboard-churn-team = Team churn warnings
+dashboard-churn-company = Company churn warnings
+dashboard-work-team = Team to-dos by owner
+dashboard-work-company = To-dos by division
+dashboard-group-team = Owner
+dashboard-group-company = Division
+dashboard-open-tasks = Open tasks: { $count }
+dashboard-overdue-tasks = Overdue: { $count }
+dashboard-open-warnings = Open warnings: { $count }
+dashboard-last-order = last order { $date }
+dashboard-col-open-tasks = Open tasks
+dashboard-col-overdue-tasks = Overdue tasks
+dashboard-col-open-warnings = Open warnings
 dashboard-health = System health
 dashboard-jobs = Scheduled jobs
 dashboard-job-runs = Runs

@@ -1,10 +1,18 @@
-# 统计报表 (RPT-1..3, 5..8)
+# 统计报表 (RPT-1..8)
 nav-reports = 统计报表
 report-index-title = 统计报表
 report-contribution-title = 客户贡献分析
 report-composition-title = 客户构成分析
 report-service-title = 客户服务分析
 report-rfm-title = RFM 客户分群
+report-churn-title = 客户流失分析
+report-churn-rule = 月流失率 = 当月确认流失的客户数 ÷ 月初的活跃客户数。月初活跃客户：当月第一天之前有过未取消的订单，且当时不处于已确认流失（未被新订单恢复）状态的客户。客户状态无法按日追溯，故以订单日期和流失确认、恢复的时间为准；日期按您的时区计算。
+report-churn-lost = 本期确认流失 { $count } 个
+report-churn-rate = 月流失率
+report-churn-reasons = 流失原因
+report-col-reason = 流失原因
+report-col-confirmed-at = 确认流失时间
+report-col-reactivated-at = 恢复时间
 report-performance-title = 销售业绩分析
 report-ageing-title = 应收账款账龄
 report-division = 版块
@@ -81,9 +89,23 @@ dashboard-open-service = 未完成的服务请求
 dashboard-stale = 久未跟进的机会
 dashboard-by-owner = 团队业绩（本月）
 dashboard-by-division = 各版块（本月）
-dashboard-tasks = 我的任务
-dashboard-churn = 流失预警
-dashboard-coming = 此功能正在开发中。
+dashboard-tasks-own = 我的任务
+dashboard-tasks-team = 团队任务
+dashboard-tasks-company = 全公司任务
+dashboard-churn-own = 我的流失预警
+dashboard-churn-team = 团队流失预警
+dashboard-churn-company = 全公司流失预警
+dashboard-work-team = 团队待办（按负责人）
+dashboard-work-company = 各版块待办
+dashboard-group-team = 负责人
+dashboard-group-company = 版块
+dashboard-open-tasks = 未完成任务 { $count } 项
+dashboard-overdue-tasks = 已逾期 { $count } 项
+dashboard-open-warnings = 待处理预警 { $count } 个
+dashboard-last-order = 最近订单 { $date }
+dashboard-col-open-tasks = 未完成任务
+dashboard-col-overdue-tasks = 逾期任务
+dashboard-col-open-warnings = 待处理预警
 dashboard-health = 系统状态
 dashboard-jobs = 定时任务
 dashboard-job-runs = 运行次数

@@ -48,6 +48,16 @@ pub fn test_config(database_url: &str) -> Config {
     .expect("test config")
 }
 
+/// API tokens of the people `TestApp::staff` makes.
+pub struct Staff {
+    pub director: String,
+    pub north_director: String,
+    pub executive: String,
+    pub wang: String,
+    /// liming, wangwei's colleague.
+    pub colleague: String,
+}
+
 pub struct TestApp {
     pub address: String,
     pub db: Db,
@@ -93,6 +103,20 @@ impl TestApp {
     pub async fn division(&self, name: &str) -> uuid::Uuid {
         let new = crm_core::access::NewDivision::parse(name, "").expect("division");
         access::create_division(&self.db, &Actor::system(), new).await.expect("create division").id
+    }
+
+    /// 华东 with a director (dongfang) and two account managers (wangwei, liming), 华北 with a
+    /// director (zhaolei), and an executive (boss), with their API tokens.
+    pub async fn staff(&self) -> Staff {
+        let east = self.division("华东").await;
+        let north = self.division("华北").await;
+        Staff {
+            director: self.user("dongfang", "director", &[east]).await,
+            north_director: self.user("zhaolei", "director", &[north]).await,
+            executive: self.user("boss", "executive", &[]).await,
+            wang: self.user("wangwei", "manager", &[east]).await,
+            colleague: self.user("liming", "manager", &[east]).await,
+        }
     }
 
     /// Creates a user with one role in the given divisions and returns an API token for them.
@@ -180,6 +204,18 @@ impl TestApp {
 /// Opens another connection to a test database (for checks behind the server's back).
 pub async fn open_db(url: &str) -> Db {
     Db::open(&DbOptions { url: url.to_string(), max_connections: 2 }).await.expect("open db")
+}
+
+/// Sets a time of a record as the store keeps it (UTC text), behind the server's back: for
+/// times in the past the API does not take.
+pub async fn set_time(url: &str, table: &str, column: &str, id: &str, at: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let at: chrono::DateTime<chrono::Utc> = at.parse().unwrap();
+    let text = at.format("%Y-%m-%dT%H:%M:%S%.6fZ");
+    let done = sqlx::query(&format!("UPDATE {table} SET {column} = '{text}' WHERE id = '{id}'")).execute(&pool).await;
+    assert_eq!(done.unwrap().rows_affected(), 1, "{table} {id}");
+    pool.close().await;
 }
 
 /// Runs the real `crm` binary with `args` on the database `db` to its end, `stdin` (if any)

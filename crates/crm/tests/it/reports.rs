@@ -391,7 +391,7 @@ async fn report_pages_draw_an_svg_chart_and_a_table_in_chinese_and_english_withi
     let rows = rfm.matches("<tr><td").count();
     assert_eq!(rows, listed["items"].as_array().unwrap().len().max(1), "{rfm}");
 
-    // Dashboards: a manager's own figures with room for tasks and churn warnings; a
+    // Dashboards: a manager's own figures with their tasks and churn warnings; a
     // director's team by owner; the executive's divisions; the administrator's system health.
     let manager = crate::web::Browser::new(&w.app);
     manager.sign_in("wangwei").await;
@@ -416,16 +416,8 @@ fn keyed<K: Ord, V>(report: &Value, field: &str, entry: impl Fn(&Value) -> (K, V
     report[field].as_array().unwrap().iter().map(entry).collect()
 }
 
-/// Sets a time of a record as the store keeps it (UTC text), for times in the past the API
-/// does not take.
 async fn set_time(w: &World, table: &str, column: &str, id: &str, at: &str) {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&w.url).await.unwrap();
-    let at: DateTime<Utc> = at.parse().unwrap();
-    let text = at.format("%Y-%m-%dT%H:%M:%S%.6fZ");
-    let done = sqlx::query(&format!("UPDATE {table} SET {column} = '{text}' WHERE id = '{id}'")).execute(&pool).await;
-    assert_eq!(done.unwrap().rows_affected(), 1, "{table} {id}");
-    pool.close().await;
+    crate::helpers::set_time(&w.url, table, column, id, at).await;
 }
 
 /// A user of the east division whose time zone is `zone`, with a token.

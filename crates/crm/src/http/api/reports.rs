@@ -1,4 +1,4 @@
-//! API of the reports (RPT-1..3, 5..7): each answers `{"items": [...], "totals": {...}}`,
+//! API of the reports (RPT-1..7): each answers `{"items": [...], "totals": {...}}`,
 //! or with `format=csv|xlsx` a file of the same rows, which needs `reports.export`. Every
 //! handler takes a `ReportRequest` and hands its use case's report to `answer`, so adding a
 //! report is a use case and a three-line handler.
@@ -15,7 +15,8 @@ use utoipa_axum::routes;
 use crm_core::access::{Action, Actor, Module};
 use crm_core::reports::actions::{self as reports, Rfm};
 use crm_core::reports::{
-    AgeingRow, CompositionRow, ContributionRow, OwnerPerformance, Report, ReportParams, RfmSegmentRow, ServiceRow,
+    AgeingRow, ChurnRow, CompositionRow, ContributionRow, OwnerPerformance, Report, ReportParams, RfmSegmentRow,
+    ServiceRow,
 };
 use crm_core::sales::opportunities::{self as opportunities, ForecastRow, FunnelRow};
 
@@ -31,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(customer_contribution))
         .routes(routes!(customer_composition))
         .routes(routes!(service_analysis))
+        .routes(routes!(churn_analysis))
         .routes(routes!(rfm))
         .routes(routes!(sales_performance))
         .routes(routes!(receivables_ageing))
@@ -188,6 +190,18 @@ pub async fn customer_composition(r: ReportRequest<ApiActor>) -> Result<Response
 pub async fn service_analysis(r: ReportRequest<ApiActor>) -> Result<Response> {
     let report = reports::service_analysis(&r.state.db, r.actor(), &r.params).await?;
     r.answer(&report, "service-analysis")
+}
+
+/// Customers whose loss was confirmed in the period (`from`, `to`: days of the reader's time
+/// zone), latest first (`limit`), with owner, last order date, reason and, if a new order has
+/// since won them back, `reactivated_at`. Totals: `lost`, per reason (`reasons`) and the churn
+/// rate of each month the period touches (`months`, at most the last 36; without `from` the
+/// 12 up to `to`): losses confirmed in the month ÷ customers active at its start — who had a
+/// not cancelled order dated before the month and were not lost then.
+#[utoipa::path(get, path = "/reports/churn-analysis", tag = "reports", responses((status = 200, body = Vec<ChurnRow>)))]
+pub async fn churn_analysis(r: ReportRequest<ApiActor>) -> Result<Response> {
+    let report = reports::churn_analysis(&r.state.db, r.actor(), &r.params, Utc::now()).await?;
+    r.answer(&report, "churn-analysis")
 }
 
 /// RFM segments of the customers with orders in `currency` (default CNY) in the period; with

@@ -1,5 +1,5 @@
 //! The home page: where each part of the product the user may use is, the dashboard of the
-//! user's role (RPT-8), and the users who have stopped signing in (ACL-6) for those who
+//! user's role (RPT-8) with their open tasks and churn warnings, and the users who have stopped signing in (ACL-6) for those who
 //! manage users.
 
 use askama::Template;
@@ -9,7 +9,7 @@ use axum::response::Response;
 use crm_core::access::actions as access;
 use crm_core::access::{Action, Module, User};
 use crm_core::reports::actions as reports;
-use crm_core::reports::{Dashboard, open_pipeline};
+use crm_core::reports::{Dashboard, DashboardKind, open_pipeline};
 use crm_core::sales::opportunities::ReportTotals;
 
 use super::layout::{self, Layout, NavItem};
@@ -29,6 +29,22 @@ struct HomePage {
 }
 
 impl HomePage {
+    /// The title of a part of the dashboard for whose figures they are: `dashboard-{part}-own`,
+    /// `-team` or `-company`.
+    fn heading(&self, part: &str) -> String {
+        let whose = match self.dashboard.kind {
+            Some(DashboardKind::Team) => "team",
+            Some(DashboardKind::Company) => "company",
+            _ => "own",
+        };
+        self.l.t(&format!("dashboard-{part}-{whose}"))
+    }
+
+    /// Whether the figures are the reader's own.
+    fn own(&self) -> bool {
+        self.dashboard.kind == Some(DashboardKind::Own)
+    }
+
     /// Bytes as MB with one decimal.
     fn megabytes(&self, bytes: &i64) -> String {
         format!("{}.{} MB", bytes / 1_048_576, bytes % 1_048_576 * 10 / 1_048_576)

@@ -1,4 +1,4 @@
-//! Report pages (RPT-1..3, 5..7): each report's filters, its chart — an SVG drawn here on the
+//! Report pages (RPT-1..7): each report's filters, its chart — an SVG drawn here on the
 //! server, so it needs no script, prints, and scales to a phone — its table and its
 //! downloads. Every report fills one `ReportPage`; adding a report is a handler in `pages`
 //! and a route below.
@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/customer-contribution", get(pages::contribution))
         .route("/reports/customer-composition", get(pages::composition))
         .route("/reports/service-analysis", get(pages::service))
+        .route("/reports/churn-analysis", get(pages::churn))
         .route("/reports/rfm", get(pages::rfm))
         .route("/reports/sales-funnel", get(pages::funnel))
         .route("/reports/forecast", get(pages::forecast))

@@ -6,6 +6,7 @@ use askama::Template;
 use axum::response::Response;
 use chrono::Utc;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use crm_core::access::actions as access;
 use crm_core::access::{Action, Module};
@@ -202,10 +203,11 @@ struct IndexPage {
     links: Vec<(&'static str, String)>,
 }
 
-const REPORTS: [(&str, &str); 8] = [
+const REPORTS: [(&str, &str); 9] = [
     ("/reports/customer-contribution", "report-contribution-title"),
     ("/reports/customer-composition", "report-composition-title"),
     ("/reports/service-analysis", "report-service-title"),
+    ("/reports/churn-analysis", "report-churn-title"),
     ("/reports/rfm", "report-rfm-title"),
     ("/reports/sales-funnel", "funnel-title"),
     ("/reports/forecast", "forecast-title"),
@@ -322,6 +324,45 @@ pub async fn service(r: ReportRequest<WebUser>) -> Result<Response, AppError> {
         let rows = with_total(&report.items, &report.totals, page.l.t("report-total"), name, row);
         page.charts.push(chart);
         page.rows = rows;
+    })
+    .await
+}
+
+/// Churn analysis (RPT-4): the monthly churn rate as a chart, the losses per reason, and the
+/// customers lost in the period.
+pub async fn churn(r: ReportRequest<WebUser>) -> Result<Response, AppError> {
+    let report = reports::churn_analysis(&r.state.db, r.actor(), &r.params, Utc::now()).await?;
+    show(r, report, "churn-analysis", "report-churn-title", |page, report| {
+        page.headers(&["customer", "owner", "last-order", "reason", "confirmed-at", "reactivated-at"]);
+        page.notes.push(page.l.t("report-churn-rule"));
+        page.notes.push(page.l.t_with("report-churn-lost", "count", report.totals.lost));
+        let millionths =
+            |rate: &Option<Decimal>| rate.and_then(|r| (r * Decimal::from(1_000_000)).to_i64()).unwrap_or(0);
+        let bars = report.totals.months.iter().map(|m| {
+            let value = format!("{} ({}/{})", percent(&m.rate), m.lost, m.active_at_start);
+            (m.month.clone(), millionths(&m.rate), value, None)
+        });
+        page.charts.push(Chart::new(page.l.t("report-churn-rate"), bars.collect()));
+        let reason = |r: &Option<String>| r.clone().unwrap_or_else(|| page.l.t("report-not-set"));
+        let bars = report.totals.reasons.iter().map(|r| {
+            let value = format!("{} ({})", r.count, percent(&r.share));
+            (reason(&r.reason), r.count, value, None)
+        });
+        page.charts.push(Chart::new(page.l.t("report-churn-reasons"), bars.collect()));
+        page.rows = report
+            .items
+            .iter()
+            .map(|c| {
+                vec![
+                    link(c.customer_name.clone(), format!("/customers/{}", c.customer_id)),
+                    text(c.owner.clone().unwrap_or_else(|| page.l.t("report-not-set"))),
+                    text(c.last_order_date.to_string()),
+                    link(reason(&c.reason), format!("/churn-warnings/{}", c.warning_id)),
+                    text(page.l.time(&c.confirmed_at)),
+                    text(page.l.time_opt(&c.reactivated_at)),
+                ]
+            })
+            .collect();
     })
     .await
 }

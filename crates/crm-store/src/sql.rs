@@ -135,6 +135,10 @@ impl Sql {
         self.push(")")
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
     /// Appends another fragment, renumbering its placeholders after this one's.
     pub fn append(&mut self, other: &Sql) -> &mut Self {
         let offset = self.args.len();

@@ -11,12 +11,12 @@ use crm_core::customers::CustomerHistory;
 use crm_core::customers::Gender;
 use crm_core::store::StoreError;
 
-use super::customer::{self, WRITABLE};
+use super::customer::{self, GROUP_TOTALS, ORDER_TOTALS, WRITABLE};
 use super::index::Document;
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::base_data::next_numbers;
-use crate::sql::{Arg, Rows, store_error};
+use crate::sql::{Arg, Rows, Sql, store_error};
 
 const CONTACT_COLUMNS: [&str; 15] = [
     "id",
@@ -213,6 +213,11 @@ pub async fn load_histories(
         }
     }
     orders.finish(conn).await?;
+    // The batch's customers are new: their totals are added in one statement, not refreshed.
+    let ids: Vec<Uuid> = batch.iter().map(|h| h.id).collect();
+    let mut totals = Sql::new(ORDER_TOTALS);
+    totals.push(" AND ").bind_in("customer_id", &ids).push(GROUP_TOTALS);
+    totals.query().execute(&mut *conn).await.map_err(store_error)?;
     let mut lines = Rows::bulk(db.backend, "order_lines", &LINE_COLUMNS);
     for (id, o) in order_ids {
         for (position, l) in (1_i64..).zip(&o.lines) {

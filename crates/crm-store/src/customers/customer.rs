@@ -541,11 +541,28 @@ pub async fn division_of(conn: &mut AnyConnection, customer_id: Uuid) -> Result<
     sql.query().fetch_optional(&mut *conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?.id("division_id")
 }
 
-/// Recomputes the denormalised date of the customer's latest order that is not cancelled.
-pub async fn refresh_last_order_date(conn: &mut AnyConnection, customer_id: Uuid) -> Result<(), StoreError> {
+/// The sums per customer and currency of the orders that are not cancelled, as the rows of
+/// `customer_order_totals`; callers narrow it with ` AND …` and close it with `GROUP_TOTALS`.
+pub const ORDER_TOTALS: &str = "INSERT INTO customer_order_totals (customer_id, currency, total, orders, \
+    first_order_date, last_order_date) SELECT customer_id, currency, SUM(total), COUNT(*), MIN(order_date), \
+    MAX(order_date) FROM orders WHERE status <> 'cancelled'";
+pub const GROUP_TOTALS: &str = " GROUP BY customer_id, currency";
+
+/// Recomputes what is denormalised from the customer's orders that are not cancelled: the
+/// date of its latest one and its totals per currency (RPT-1, RPT-6). Recomputing rather than
+/// adding keeps them exact whatever the write was. The customer's row is updated first: on
+/// PostgreSQL its lock queues writers of the same customer's orders, so the totals below are
+/// computed from what the one before committed.
+pub async fn refresh_order_figures(conn: &mut AnyConnection, customer_id: Uuid) -> Result<(), StoreError> {
     let mut sql = Sql::new(
         "UPDATE customers SET last_order_date = (SELECT MAX(o.order_date) FROM orders o WHERE o.customer_id = ",
     );
     sql.bind(customer_id).push(" AND o.status <> 'cancelled') WHERE id = ").bind(customer_id);
+    sql.query().execute(&mut *conn).await.map_err(store_error)?;
+    let mut sql = Sql::new("DELETE FROM customer_order_totals WHERE customer_id = ");
+    sql.bind(customer_id);
+    sql.query().execute(&mut *conn).await.map_err(store_error)?;
+    let mut sql = Sql::new(ORDER_TOTALS);
+    sql.push(" AND customer_id = ").bind(customer_id).push(GROUP_TOTALS);
     sql.query().execute(&mut *conn).await.map(|_| ()).map_err(store_error)
 }

@@ -9,7 +9,7 @@ use crm_core::access::{AuditStamp, Scope};
 use crm_core::customers::Customer;
 use crm_core::store::StoreError;
 
-use super::customer::{self, get_in, refresh_last_order_date};
+use super::customer::{self, get_in, refresh_order_figures};
 use super::index;
 use crate::Db;
 use crate::audit::{self, Change};
@@ -73,13 +73,15 @@ pub async fn merge(db: &Db, scope: &Scope, into: Uuid, from: Uuid, stamp: &Audit
         sql.query().execute(&mut *tx).await.map_err(store_error)?;
     }
 
+    // The merged customer's totals go (it has no orders left) before the customer does.
+    refresh_order_figures(&mut tx, from).await?;
     let mut sql = Sql::new("DELETE FROM customers WHERE id = ");
     sql.bind(from);
     sql.query().execute(&mut *tx).await.map_err(|e| match store_error(e) {
         StoreError::Conflict { .. } => StoreError::Conflict { constraint: "customer_in_use".into(), field: None },
         other => other,
     })?;
-    refresh_last_order_date(&mut tx, into).await?;
+    refresh_order_figures(&mut tx, into).await?;
     let mut sql = Sql::new("UPDATE customers SET version = version + 1, updated_at = ");
     sql.bind(stamp.at).push(" WHERE id = ").bind(into);
     sql.query().execute(&mut *tx).await.map_err(store_error)?;

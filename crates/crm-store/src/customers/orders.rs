@@ -10,7 +10,7 @@ use crm_core::customers::{NewOrder, Order, OrderLine, OrderPatch, OrderStatus};
 use crm_core::listing::{ListRequest, Page};
 use crm_core::store::StoreError;
 
-use super::customer::{division_of, refresh_last_order_date, scoped};
+use super::customer::{division_of, refresh_order_figures, scoped};
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::base_data::next_number;
@@ -161,7 +161,7 @@ pub async fn create(db: &Db, new: &NewOrder, today: NaiveDate, stamp: &AuditStam
     sql.bind(stamp.at).push(", 1)");
     sql.query().execute(&mut *tx).await.map_err(store_error)?;
     set_lines(&mut tx, id, &lines).await?;
-    refresh_last_order_date(&mut tx, new.customer_id).await?;
+    refresh_order_figures(&mut tx, new.customer_id).await?;
     if new.status != OrderStatus::Cancelled {
         crate::churn::reactivate(&mut tx, new.customer_id, stamp).await?;
     }
@@ -196,7 +196,7 @@ pub async fn update(
     if patch.lines.is_some() {
         set_lines(&mut tx, id, &new.lines).await?;
     }
-    refresh_last_order_date(&mut tx, old.customer_id).await?;
+    refresh_order_figures(&mut tx, old.customer_id).await?;
     log(&mut tx, stamp, "update", Some(&old), Some(&new)).await?;
     tx.commit().await.map_err(store_error)?;
     Ok(new)
@@ -208,7 +208,7 @@ pub async fn delete(db: &Db, scope: &Scope, id: Uuid, stamp: &AuditStamp) -> Res
     let mut sql = Sql::new("DELETE FROM orders WHERE id = ");
     sql.bind(id);
     sql.query().execute(&mut *tx).await.map_err(store_error)?;
-    refresh_last_order_date(&mut tx, old.customer_id).await?;
+    refresh_order_figures(&mut tx, old.customer_id).await?;
     log(&mut tx, stamp, "delete", Some(&old), None).await?;
     tx.commit().await.map_err(store_error)
 }

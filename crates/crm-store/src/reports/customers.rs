@@ -35,6 +35,67 @@ fn parse_class(code: &str) -> Result<AbcClass, StoreError> {
         .ok_or_else(|| StoreError::Other(format!("bad class {code:?}").into()))
 }
 
+/// Whether the filter's days hold every order there is, so that the kept totals per customer
+/// answer instead of the orders themselves. The earliest and latest dates come from an index.
+async fn covers_all_time(db: &Db, filter: &ReportFilter) -> Result<bool, StoreError> {
+    if filter.from.is_none() && filter.to.is_none() {
+        return Ok(true);
+    }
+    let sql = Sql::new(
+        "SELECT (SELECT MIN(order_date) FROM orders) AS first_date, (SELECT MAX(order_date) FROM orders) AS last_date",
+    );
+    let row = sql.query().fetch_one(&db.reader).await.map_err(store_error)?;
+    let (first, last) = (row.opt_text("first_date")?, row.opt_text("last_date")?);
+    let from_ok = match (filter.from, first) {
+        (Some(from), Some(first)) => from.to_string() <= first,
+        _ => true,
+    };
+    let to_ok = match (filter.to, last) {
+        (Some(to), Some(last)) => to.to_string() >= last,
+        _ => true,
+    };
+    Ok(from_ok && to_ok)
+}
+
+/// `WITH per AS (…)`: each customer of the scope with its orders' total, count and latest
+/// date per currency (or in `currency` only) in the filter's period. Over all of time they are
+/// the kept `customer_order_totals`, read without the customers when the scope is everything,
+/// so that ranking them walks an index.
+async fn per_customer(
+    db: &Db,
+    scope: &Scope,
+    filter: &ReportFilter,
+    currency: Option<&str>,
+) -> Result<Sql, StoreError> {
+    let mut customers = Sql::default();
+    push_customers(&mut customers, scope, filter);
+    let mut sql = Sql::new("WITH per AS (SELECT ");
+    if covers_all_time(db, filter).await? {
+        sql.push(
+            "t.customer_id, t.currency, t.total, t.orders, t.last_order_date AS last_date FROM customer_order_totals t",
+        );
+        if !customers.is_empty() {
+            sql.push(" JOIN customers c ON c.id = t.customer_id");
+        }
+        sql.push(" WHERE 1 = 1");
+        if let Some(currency) = currency {
+            sql.push(" AND t.currency = ").bind(currency);
+        }
+        sql.append(&customers).push(")");
+        return Ok(sql);
+    }
+    sql.push(
+        "o.customer_id, o.currency, CAST(SUM(o.total) AS BIGINT) AS total, COUNT(*) AS orders, \
+         MAX(o.order_date) AS last_date FROM orders o JOIN customers c ON c.id = o.customer_id WHERE 1 = 1",
+    );
+    if let Some(currency) = currency {
+        sql.push(" AND o.currency = ").bind(currency);
+    }
+    push_orders(&mut sql, filter);
+    sql.append(&customers).push(" GROUP BY o.customer_id, o.currency)");
+    Ok(sql)
+}
+
 /// Totals per customer and currency ranked within their currency, with running and grand
 /// totals; then the top `limit` of each currency and the sums per currency and class in one
 /// statement, so the orders are read once.
@@ -44,14 +105,9 @@ pub async fn contribution(
     filter: &ReportFilter,
     limit: i64,
 ) -> Result<Contribution, StoreError> {
-    let mut sql = Sql::new(
-        "WITH per AS (SELECT o.customer_id, o.currency, CAST(SUM(o.total) AS BIGINT) AS total, COUNT(*) AS orders \
-         FROM orders o JOIN customers c ON c.id = o.customer_id WHERE 1 = 1",
-    );
-    push_orders(&mut sql, filter);
-    push_customers(&mut sql, scope, filter);
+    let mut sql = per_customer(db, scope, filter, None).await?;
     sql.push(
-        " GROUP BY o.customer_id, o.currency), ranked AS (SELECT customer_id, currency, total, orders, \
+        ", ranked AS (SELECT customer_id, currency, total, orders, \
          ROW_NUMBER() OVER (PARTITION BY currency ORDER BY total DESC, customer_id) AS place, \
          CAST(SUM(total) OVER (PARTITION BY currency ORDER BY total DESC, customer_id ROWS UNBOUNDED PRECEDING) AS BIGINT) AS running, \
          CAST(SUM(total) OVER (PARTITION BY currency) AS BIGINT) AS grand FROM per) \
@@ -152,21 +208,15 @@ pub async fn counts(
 
 /// `WITH per AS …, scored AS …`: each customer with orders in `currency` in the period, with
 /// the date of its last order, its orders and their total, scored in quintiles.
-fn scored(scope: &Scope, filter: &ReportFilter, currency: &str) -> Sql {
-    let mut sql = Sql::new(
-        "WITH per AS (SELECT o.customer_id, MAX(o.order_date) AS last_date, COUNT(*) AS frequency, \
-         CAST(SUM(o.total) AS BIGINT) AS monetary FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.currency = ",
-    );
-    sql.bind(currency);
-    push_orders(&mut sql, filter);
-    push_customers(&mut sql, scope, filter);
+async fn scored(db: &Db, scope: &Scope, filter: &ReportFilter, currency: &str) -> Result<Sql, StoreError> {
+    let mut sql = per_customer(db, scope, filter, Some(currency)).await?;
     sql.push(
-        " GROUP BY o.customer_id), scored AS (SELECT customer_id, last_date, frequency, monetary, \
+        ", scored AS (SELECT customer_id, last_date, orders AS frequency, total AS monetary, \
          CAST(NTILE(5) OVER (ORDER BY last_date, customer_id) AS BIGINT) AS r, \
-         CAST(NTILE(5) OVER (ORDER BY frequency, customer_id) AS BIGINT) AS f, \
-         CAST(NTILE(5) OVER (ORDER BY monetary, customer_id) AS BIGINT) AS m FROM per) ",
+         CAST(NTILE(5) OVER (ORDER BY orders, customer_id) AS BIGINT) AS f, \
+         CAST(NTILE(5) OVER (ORDER BY total, customer_id) AS BIGINT) AS m FROM per) ",
     );
-    sql
+    Ok(sql)
 }
 
 pub async fn rfm_cells(
@@ -175,7 +225,7 @@ pub async fn rfm_cells(
     filter: &ReportFilter,
     currency: &str,
 ) -> Result<Vec<RfmCell>, StoreError> {
-    let mut sql = scored(scope, filter, currency);
+    let mut sql = scored(db, scope, filter, currency).await?;
     sql.push("SELECT r, f, m, COUNT(*) AS n, CAST(SUM(monetary) AS BIGINT) AS total FROM scored GROUP BY r, f, m ORDER BY r, f, m");
     let rows = sql.query().fetch_all(&db.reader).await.map_err(store_error)?;
     rows.iter()
@@ -200,7 +250,7 @@ pub async fn rfm_customers(
     as_of: NaiveDate,
     limit: i64,
 ) -> Result<Vec<RfmCustomer>, StoreError> {
-    let mut sql = scored(scope, filter, currency);
+    let mut sql = scored(db, scope, filter, currency).await?;
     sql.push("SELECT s.*, cu.name FROM scored s JOIN customers cu ON cu.id = s.customer_id WHERE (1 = 0");
     for (cell, _) in cells {
         sql.push(" OR (s.r = ")

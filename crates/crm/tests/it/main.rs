@@ -20,6 +20,7 @@ mod instances;
 mod jobs;
 mod notifications;
 mod opportunities;
+mod order_totals;
 mod reports;
 mod schedule;
 mod schema;

@@ -187,6 +187,50 @@ async fn contribution_ranks_customers_per_currency_with_shares_and_abc_classes_i
     assert_eq!(w.app.get(MARCH, Some(&admin)).await.status(), StatusCode::FORBIDDEN);
 }
 
+/// Over all of time contribution and RFM read the customers' kept order totals; they answer
+/// exactly what the orders of a period holding every counted order add up to (RPT-1, RPT-6).
+#[tokio::test]
+async fn all_time_contribution_and_rfm_read_the_kept_totals_and_equal_the_sums_of_the_orders() {
+    let w = world().await;
+    // A cancelled order long ago: a period from the day after holds every counted order but
+    // not every order, so that report is summed from the orders themselves.
+    let body = json!({"customer_id": w.customers[3].0, "order_date": "2000-01-01", "status": "cancelled",
+        "lines": [{"description": "服务", "quantity": "1", "unit_price": "1"}]});
+    w.app.created("/api/v1/orders", &w.north_director, &body).await;
+    let all = w.app.get_ok("/api/v1/reports/customer-contribution", &w.executive).await;
+    assert_eq!(rows_of(&all), expected_totals(&w, "0000", "9999", |_, _| true));
+
+    let li = format!("&owner_id={}", w.app.user_id("liming").await);
+    let readers =
+        [(&w.executive, ""), (&w.east_director, ""), (&w.north_director, ""), (&w.wang, ""), (&w.executive, &li)];
+    for (token, narrowed) in readers {
+        let rfm = w.app.get_ok(&format!("/api/v1/reports/rfm?x=1{narrowed}"), token).await;
+        let mut reports =
+            vec!["customer-contribution?limit=2".to_string(), "customer-contribution?x=1".into(), "rfm?x=1".into()];
+        for s in rfm["items"].as_array().unwrap() {
+            reports.push(format!("rfm?segment={}", s["segment"].as_str().unwrap()));
+        }
+        for report in reports {
+            let kept = w.app.get_ok(&format!("/api/v1/reports/{report}{narrowed}"), token).await;
+            let summed = w.app.get_ok(&format!("/api/v1/reports/{report}&from=2000-01-02{narrowed}"), token).await;
+            assert_eq!((&kept["items"], &kept["totals"]), (&summed["items"], &summed["totals"]), "{report}{narrowed}");
+        }
+    }
+
+    // The all-time figures come from the kept table: a change made there behind the orders'
+    // back shows in them and not in the period's.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&w.url).await.unwrap();
+    let sql =
+        format!("UPDATE customer_order_totals SET total = total + 10000 WHERE customer_id = '{}'", w.customers[0].0);
+    assert_eq!(sqlx::query(&sql).execute(&pool).await.unwrap().rows_affected(), 1);
+    pool.close().await;
+    let huaxing = |report: &Value| rows_of(report)[&("华星科技".to_string(), "CNY".to_string())];
+    let path = "/api/v1/reports/customer-contribution";
+    assert_eq!(huaxing(&w.app.get_ok(path, &w.executive).await), 801);
+    assert_eq!(huaxing(&w.app.get_ok(&format!("{path}?from=2000-01-02"), &w.executive).await), 800);
+}
+
 #[tokio::test]
 async fn exports_hold_the_rows_of_the_json_and_need_the_export_right() {
     let w = world().await;

@@ -111,6 +111,18 @@ impl ListRequest {
         self.filters.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
+    /// Moves on to the page after the one that answered `next_cursor`; false when that was
+    /// the last page. For callers that read every page.
+    pub fn advance(&mut self, next_cursor: Option<&str>) -> Result<bool, Error> {
+        match next_cursor {
+            Some(next) => {
+                self.cursor = Some(Cursor::decode(next).map_err(|e| Error::Invalid(vec![e]))?);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// A first-page request sorted by `sort`, for internal callers.
     pub fn first(sort: &str, limit: u32) -> Self {
         Self {

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{NewNotification, NoticeRun, Notification, NotificationKind};
 use crate::access::{Action, Actor, DataScope, Module, Permission, Scope, User};
 use crate::error::Error;
-use crate::listing::{Cursor, ListRequest, MAX_LIMIT, Page};
+use crate::listing::{ListRequest, MAX_LIMIT, Page};
 use crate::store::Store;
 
 /// The signed-in user's notices; the system actor has none.
@@ -86,9 +86,8 @@ async fn account_managers<S: Store>(store: &S) -> Result<Vec<(User, DataScope)>,
     loop {
         let page = store.list_users(&Scope::everything(), &req).await?;
         users.extend(page.items.into_iter().filter(|u| !u.frozen));
-        match page.next_cursor {
-            Some(cursor) => req.cursor = Some(Cursor::decode(&cursor).map_err(crate::store::StoreError::Invalid)?),
-            None => break,
+        if !req.advance(page.next_cursor.as_deref())? {
+            break;
         }
     }
     let codes: Vec<String> = users.iter().flat_map(|u| u.roles.iter().cloned()).collect();

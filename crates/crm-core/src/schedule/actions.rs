@@ -439,9 +439,8 @@ pub async fn feed<S: Store>(store: &S, token: &str, now: DateTime<Utc>) -> Resul
     loop {
         let page = store.list_events(&actor.scope(), range, &req).await?;
         events.extend(page.items);
-        match page.next_cursor {
-            Some(c) => req.cursor = Some(crate::listing::Cursor::decode(&c).map_err(|e| Error::Invalid(vec![e]))?),
-            None => break,
+        if !req.advance(page.next_cursor.as_deref())? {
+            break;
         }
     }
     Ok(ical::calendar(&name, &events, now))

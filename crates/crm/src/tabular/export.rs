@@ -7,7 +7,7 @@ use indicatif::ProgressBar;
 
 use crm_core::Error;
 use crm_core::access::{Action, Actor, Module};
-use crm_core::listing::{Cursor, ListRequest, MAX_LIMIT, Page};
+use crm_core::listing::{ListRequest, MAX_LIMIT, Page};
 
 /// Reads every page of a list with `fetch` (the list's use case), starting at the request's
 /// cursor and keeping its filters and sort; the caller needs the `export` right on `module`.
@@ -39,9 +39,8 @@ where
         let page = fetch(req.clone()).await?;
         items.extend(page.items);
         progress.set_position(items.len() as u64);
-        match page.next_cursor {
-            Some(next) => req.cursor = Some(Cursor::decode(&next).map_err(|e| Error::Invalid(vec![e]))?),
-            None => return Ok(items),
+        if !req.advance(page.next_cursor.as_deref())? {
+            return Ok(items);
         }
     }
 }

@@ -247,11 +247,8 @@ pub async fn run_contract_reminders<S: Store>(store: &S) -> Result<ReminderRun, 
                 Err(other) => return Err(other.into()),
             }
         }
-        match page.next_cursor {
-            Some(next) => {
-                req.cursor = Some(crate::listing::Cursor::decode(&next).map_err(|e| Error::Invalid(vec![e]))?)
-            }
-            None => return Ok(run),
+        if !req.advance(page.next_cursor.as_deref())? {
+            return Ok(run);
         }
     }
 }

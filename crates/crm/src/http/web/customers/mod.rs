@@ -17,7 +17,7 @@ use crm_core::access::{Action, Actor, Module};
 use crm_core::base_data::actions as base_data;
 use crm_core::base_data::{DictionaryEntry, DictionaryKind};
 use crm_core::customers::Ref;
-use crm_core::listing::{Cursor, ListParams, ListRequest, MAX_LIMIT};
+use crm_core::listing::{ListParams, ListRequest, MAX_LIMIT};
 
 use crate::http::AppState;
 use crate::http::error::AppError;
@@ -50,9 +50,8 @@ pub async fn entries(state: &AppState, actor: &Actor, kind: DictionaryKind) -> R
         match base_data::list_dictionary_entries(&state.db, actor, &req).await {
             Ok(page) => {
                 entries.extend(page.items);
-                match page.next_cursor {
-                    Some(next) => req.cursor = Some(Cursor::decode(&next).map_err(|e| Error::Invalid(vec![e]))?),
-                    None => return Ok(entries),
+                if !req.advance(page.next_cursor.as_deref())? {
+                    return Ok(entries);
                 }
             }
             Err(Error::Forbidden(_)) => return Ok(entries),

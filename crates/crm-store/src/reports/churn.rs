@@ -77,12 +77,18 @@ pub async fn lost(
 /// not undone before it starts.
 pub async fn history(db: &Db, scope: &Scope, filter: &ReportFilter, span: Period) -> Result<ChurnHistory, StoreError> {
     let mut conn = db.reader.acquire().await.map_err(store_error)?;
+    // The first orders come from the kept totals per customer and currency, not from every order.
+    let mut customers = Sql::default();
+    push_customers(&mut customers, scope, filter);
     let mut sql = Sql::new(
-        "SELECT substr(f.first_order, 1, 7) AS ym, COUNT(*) AS n FROM (SELECT MIN(o.order_date) AS first_order \
-         FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.status <> 'cancelled'",
+        "SELECT substr(f.first_order, 1, 7) AS ym, COUNT(*) AS n FROM (SELECT MIN(t.first_order_date) AS first_order \
+         FROM customer_order_totals t",
     );
-    push_customers(&mut sql, scope, filter);
-    sql.push(" GROUP BY o.customer_id) f GROUP BY substr(f.first_order, 1, 7)");
+    if !customers.is_empty() {
+        sql.push(" JOIN customers c ON c.id = t.customer_id");
+    }
+    sql.push(" WHERE 1 = 1").append(&customers);
+    sql.push(" GROUP BY t.customer_id) f GROUP BY substr(f.first_order, 1, 7)");
     let mut history = ChurnHistory::default();
     for r in sql.query().fetch_all(&mut *conn).await.map_err(store_error)? {
         let ym = r.text("ym")?;
@@ -91,8 +97,8 @@ pub async fn history(db: &Db, scope: &Scope, filter: &ReportFilter, span: Period
         history.first_orders.push((month, r.int("n")?));
     }
     let mut sql = losses(
-        "SELECT w.customer_id, w.confirmed_at, w.closed_at, (SELECT MIN(o.order_date) FROM orders o \
-         WHERE o.customer_id = w.customer_id AND o.status <> 'cancelled') AS first_order",
+        "SELECT w.customer_id, w.confirmed_at, w.closed_at, (SELECT MIN(t.first_order_date) \
+         FROM customer_order_totals t WHERE t.customer_id = w.customer_id) AS first_order",
         scope,
         filter,
     );

@@ -6,34 +6,13 @@ use uuid::Uuid;
 use crm_core::access::Scope;
 use crm_core::reports::{
     AbcClass, ClassSum, CompositionBy, CompositionCell, Contribution, ContributionCurrency, Period, RankedTotal,
-    ReportFilter, RfmCell, RfmCustomer, RfmSegment,
+    ReportFilter, RfmCell, RfmCustomer, RfmCuts, RfmSegment, abc_class, cuts_in_histogram, quintile_places,
 };
 use crm_core::store::StoreError;
 
 use super::{push_customers, push_orders, push_period};
 use crate::Db;
 use crate::sql::{RowExt, Sql, store_error};
-
-/// `CASE … END`: the ABC class of a ranked row, by the bounds of `AbcClass`.
-fn class_case() -> String {
-    let mut case = String::from("CASE");
-    for class in AbcClass::ALL {
-        match class.bound() {
-            Some((n, d)) => {
-                case.push_str(&format!(" WHEN (running - total) * {d} < grand * {n} THEN '{}'", class.code()))
-            }
-            None => case.push_str(&format!(" ELSE '{}' END", class.code())),
-        }
-    }
-    case
-}
-
-fn parse_class(code: &str) -> Result<AbcClass, StoreError> {
-    AbcClass::ALL
-        .into_iter()
-        .find(|c| c.code() == code)
-        .ok_or_else(|| StoreError::Other(format!("bad class {code:?}").into()))
-}
 
 /// Whether the filter's days hold every order there is, so that the kept totals per customer
 /// answer instead of the orders themselves. The earliest and latest dates come from an index.
@@ -61,104 +40,210 @@ async fn covers_all_time(db: &Db, filter: &ReportFilter) -> Result<bool, StoreEr
 /// date per currency (or in `currency` only) in the filter's period. Over all of time they are
 /// the kept `customer_order_totals`, read without the customers when the scope is everything,
 /// so that ranking them walks an index.
-async fn per_customer(
+fn per_customer(scope: &Scope, filter: &ReportFilter, currency: Option<&str>, all_time: bool) -> Sql {
+    let mut customers = Sql::default();
+    push_customers(&mut customers, scope, filter);
+    let alias = if all_time { "t" } else { "o" };
+    let mut sql = Sql::new("WITH per AS (SELECT ");
+    if all_time {
+        sql.push(
+            "t.customer_id, t.currency, t.total, t.orders, t.last_order_date AS last_date \
+             FROM customer_order_totals t",
+        );
+    } else {
+        sql.push(
+            "o.customer_id, o.currency, CAST(SUM(o.total) AS BIGINT) AS total, COUNT(*) AS orders, \
+             MAX(o.order_date) AS last_date FROM orders o",
+        );
+    }
+    if !customers.is_empty() {
+        sql.push(&format!(" JOIN customers c ON c.id = {alias}.customer_id"));
+    }
+    sql.push(" WHERE 1 = 1");
+    if let Some(currency) = currency {
+        sql.push(&format!(" AND {alias}.currency = ")).bind(currency);
+    }
+    if !all_time {
+        push_orders(&mut sql, filter);
+    }
+    sql.append(&customers);
+    if !all_time {
+        sql.push(" GROUP BY o.customer_id, o.currency");
+    }
+    sql.push(")");
+    sql
+}
+
+/// Per currency over all of time: how many customers of the scope had orders, the orders and
+/// their total, from the kept totals without ranking them.
+async fn kept_currency_sums(
     db: &Db,
     scope: &Scope,
     filter: &ReportFilter,
-    currency: Option<&str>,
-) -> Result<Sql, StoreError> {
+) -> Result<Vec<ContributionCurrency>, StoreError> {
     let mut customers = Sql::default();
     push_customers(&mut customers, scope, filter);
-    let mut sql = Sql::new("WITH per AS (SELECT ");
-    if covers_all_time(db, filter).await? {
-        sql.push(
-            "t.customer_id, t.currency, t.total, t.orders, t.last_order_date AS last_date FROM customer_order_totals t",
-        );
-        if !customers.is_empty() {
-            sql.push(" JOIN customers c ON c.id = t.customer_id");
-        }
-        sql.push(" WHERE 1 = 1");
-        if let Some(currency) = currency {
-            sql.push(" AND t.currency = ").bind(currency);
-        }
-        sql.append(&customers).push(")");
-        return Ok(sql);
-    }
-    sql.push(
-        "o.customer_id, o.currency, CAST(SUM(o.total) AS BIGINT) AS total, COUNT(*) AS orders, \
-         MAX(o.order_date) AS last_date FROM orders o JOIN customers c ON c.id = o.customer_id WHERE 1 = 1",
+    let mut sql = Sql::new(
+        "SELECT t.currency, COUNT(*) AS customers, CAST(SUM(t.orders) AS BIGINT) AS orders, \
+         CAST(SUM(t.total) AS BIGINT) AS total FROM customer_order_totals t",
     );
-    if let Some(currency) = currency {
-        sql.push(" AND o.currency = ").bind(currency);
+    if !customers.is_empty() {
+        sql.push(" JOIN customers c ON c.id = t.customer_id");
     }
-    push_orders(&mut sql, filter);
-    sql.append(&customers).push(" GROUP BY o.customer_id, o.currency)");
-    Ok(sql)
+    sql.push(" WHERE 1 = 1").append(&customers).push(" GROUP BY t.currency");
+    let mut currencies = Vec::new();
+    for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
+        currencies.push(ContributionCurrency {
+            currency: r.text("currency")?,
+            customers: r.int("customers")?,
+            orders: r.int("orders")?,
+            total: r.int("total")?,
+            classes: Vec::new(),
+        });
+    }
+    Ok(currencies)
 }
 
-/// Totals per customer and currency ranked within their currency, with running and grand
-/// totals; then the top `limit` of each currency and the sums per currency and class in one
-/// statement, so the orders are read once.
+/// The bounded classes with their bounds as `numerator / denominator`.
+fn bounded_classes() -> Vec<(AbcClass, i64, i64)> {
+    AbcClass::ALL.into_iter().filter_map(|c| c.bound().map(|(n, d)| (c, n, d))).collect()
+}
+
+/// Customers ranked by their total within their currency: the top `limit` of each and the
+/// rows where the running total crosses a class's bound. Over all of time it is one currency,
+/// `kept`, whose sums are known: the walk down its index stops after the last crossing. Over
+/// a period every currency at once, each row carrying its currency's sums, so that the orders
+/// are added up once.
+fn ranking(scope: &Scope, filter: &ReportFilter, kept: Option<&ContributionCurrency>, limit: i64) -> Sql {
+    let mut sql = per_customer(scope, filter, kept.map(|c| c.currency.as_str()), kept.is_some());
+    sql.push(
+        ", ranked AS (SELECT customer_id, currency, total, orders, ROW_NUMBER() OVER w AS place, \
+         CAST(SUM(total) OVER w AS BIGINT) AS running",
+    );
+    if kept.is_none() {
+        sql.push(
+            ", COUNT(*) OVER c AS customers, CAST(SUM(total) OVER c AS BIGINT) AS grand, \
+             CAST(SUM(orders) OVER c AS BIGINT) AS all_orders",
+        );
+    }
+    // The names by a subquery, not a join, so that the ranking streams through the filter
+    // rather than being stored first.
+    sql.push(
+        " FROM per WINDOW c AS (PARTITION BY currency), \
+         w AS (PARTITION BY currency ORDER BY total DESC, customer_id ROWS UNBOUNDED PRECEDING)) \
+         SELECT r.*, (SELECT cu.name FROM customers cu WHERE cu.id = r.customer_id) AS customer_name \
+         FROM ranked r WHERE r.place <= ",
+    );
+    sql.bind(limit);
+    let bounded = bounded_classes();
+    for (_, n, d) in &bounded {
+        for (i, side) in [" < ", " >= "].into_iter().enumerate() {
+            let row = if i == 0 { "(r.running - r.total)" } else { "r.running" };
+            sql.push(if i == 0 { " OR (" } else { " AND " }).push(row).push(&format!(" * {d}")).push(side);
+            match kept {
+                Some(c) => sql.bind(c.total),
+                None => sql.push("r.grand"),
+            };
+            sql.push(&format!(" * {n}"));
+        }
+        sql.push(")");
+    }
+    if kept.is_some() {
+        // Each bound is crossed once: past the top rows and the crossings nothing is needed.
+        sql.push(" LIMIT ").bind(limit + bounded.len() as i64);
+    }
+    sql
+}
+
+/// Customers ranked by their total in each currency, the top `limit` of each, and the sums
+/// of each ABC class. A class is a run of the ranking, so its sums are where the run ends:
+/// the walk over the ranking returns, beside the top rows, only the rows where the running
+/// total crosses a class's bound, instead of grouping every customer by class.
 pub async fn contribution(
     db: &Db,
     scope: &Scope,
     filter: &ReportFilter,
     limit: i64,
 ) -> Result<Contribution, StoreError> {
-    let mut sql = per_customer(db, scope, filter, None).await?;
-    sql.push(
-        ", ranked AS (SELECT customer_id, currency, total, orders, \
-         ROW_NUMBER() OVER (PARTITION BY currency ORDER BY total DESC, customer_id) AS place, \
-         CAST(SUM(total) OVER (PARTITION BY currency ORDER BY total DESC, customer_id ROWS UNBOUNDED PRECEDING) AS BIGINT) AS running, \
-         CAST(SUM(total) OVER (PARTITION BY currency) AS BIGINT) AS grand FROM per) \
-         SELECT 'row' AS kind, r.place, r.customer_id, cu.name AS customer_name, r.currency, r.total, r.orders, r.running, \
-         '' AS abc FROM ranked r JOIN customers cu ON cu.id = r.customer_id WHERE r.place <= ",
-    );
-    sql.bind(limit);
-    sql.push(" UNION ALL SELECT 'class' AS kind, COUNT(*) AS place, NULL AS customer_id, NULL AS customer_name, x.currency, ");
-    sql.push(
-        "CAST(SUM(x.total) AS BIGINT) AS total, CAST(SUM(x.orders) AS BIGINT) AS orders, 0 AS running, x.abc FROM ",
-    );
-    sql.push("(SELECT currency, total, orders, ")
-        .push(&class_case())
-        .push(" AS abc FROM ranked) x GROUP BY x.currency, x.abc");
+    let mut rows = Vec::new();
+    let mut currencies = Vec::new();
+    if covers_all_time(db, filter).await? {
+        currencies = kept_currency_sums(db, scope, filter).await?;
+        for currency in &currencies {
+            rows.extend(
+                ranking(scope, filter, Some(currency), limit)
+                    .query()
+                    .fetch_all(&db.reader)
+                    .await
+                    .map_err(store_error)?,
+            );
+        }
+    } else {
+        rows = ranking(scope, filter, None, limit).query().fetch_all(&db.reader).await.map_err(store_error)?;
+    }
+    let bounded = bounded_classes();
+    // (customers, total) of each currency's ranking up to the end of each bounded class.
+    let mut ends: Vec<(String, Vec<(i64, i64)>)> = Vec::new();
     let mut data = Contribution::default();
-    for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
-        let currency = r.text("currency")?;
-        let (count, total, orders) = (r.int("place")?, r.int("total")?, r.int("orders")?);
-        if r.text("kind")? == "row" {
+    for r in rows {
+        let code = r.text("currency")?;
+        let currency = match currencies.iter().position(|c| c.currency == code) {
+            Some(i) => &currencies[i],
+            None => {
+                currencies.push(ContributionCurrency {
+                    currency: code.clone(),
+                    customers: r.int("customers")?,
+                    orders: r.int("all_orders")?,
+                    total: r.int("grand")?,
+                    classes: Vec::new(),
+                });
+                &currencies[currencies.len() - 1]
+            }
+        };
+        let grand = currency.total;
+        let (place, total, running) = (r.int("place")?, r.int("total")?, r.int("running")?);
+        let (from, to) = (abc_class(running - total, grand), abc_class(running, grand));
+        let at = match ends.iter().position(|(c, _)| *c == code) {
+            Some(i) => i,
+            None => {
+                ends.push((code.clone(), vec![(0, 0); bounded.len()]));
+                ends.len() - 1
+            }
+        };
+        for ((class, _, _), end) in bounded.iter().zip(&mut ends[at].1) {
+            if from <= *class && *class < to {
+                *end = (place, running);
+            }
+        }
+        if place <= limit {
             data.rows.push(RankedTotal {
-                rank: count,
+                rank: place,
                 customer_id: r.id("customer_id")?,
                 customer_name: r.text("customer_name")?,
-                currency,
+                currency: code,
                 total,
-                orders,
-                running: r.int("running")?,
+                orders: r.int("orders")?,
+                running,
             });
-            continue;
         }
-        let sum = ClassSum { abc_class: parse_class(&r.text("abc")?)?, customers: count, total };
-        match data.currencies.iter_mut().find(|c| c.currency == currency) {
-            Some(c) => {
-                c.customers += count;
-                c.orders += orders;
-                c.total += total;
-                c.classes.push(sum);
+    }
+    for mut currency in currencies {
+        let class_ends = ends.iter().find(|(c, _)| *c == currency.currency).map(|(_, e)| e.clone()).unwrap_or_default();
+        let mut before = (0, 0);
+        let last = (currency.customers, currency.total);
+        for (class, end) in AbcClass::ALL.into_iter().zip(class_ends.into_iter().chain([last])) {
+            if end.0 > before.0 {
+                currency.classes.push(ClassSum {
+                    abc_class: class,
+                    customers: end.0 - before.0,
+                    total: end.1 - before.1,
+                });
             }
-            None => data.currencies.push(ContributionCurrency {
-                currency,
-                customers: count,
-                orders,
-                total,
-                classes: vec![sum],
-            }),
+            before = end;
         }
+        data.currencies.push(currency);
     }
     data.currencies.sort_by(|a, b| a.currency.cmp(&b.currency));
-    for c in &mut data.currencies {
-        c.classes.sort_by_key(|s| s.abc_class);
-    }
     data.rows.sort_by(|a, b| (&a.currency, a.rank).cmp(&(&b.currency, b.rank)));
     Ok(data)
 }
@@ -206,16 +291,76 @@ pub async fn counts(
     Ok(cells)
 }
 
-/// `WITH per AS …, scored AS …`: each customer with orders in `currency` in the period, with
-/// the date of its last order, its orders and their total, scored in quintiles.
-async fn scored(db: &Db, scope: &Scope, filter: &ReportFilter, currency: &str) -> Result<Sql, StoreError> {
-    let mut sql = per_customer(db, scope, filter, Some(currency)).await?;
-    sql.push(
-        ", scored AS (SELECT customer_id, last_date, orders AS frequency, total AS monetary, \
-         CAST(NTILE(5) OVER (ORDER BY last_date, customer_id) AS BIGINT) AS r, \
-         CAST(NTILE(5) OVER (ORDER BY orders, customer_id) AS BIGINT) AS f, \
-         CAST(NTILE(5) OVER (ORDER BY total, customer_id) AS BIGINT) AS m FROM per) ",
-    );
+fn parse_day(text: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| StoreError::Other(format!("bad order date {text:?}").into()))
+}
+
+/// The histograms of the last order's day and of the number of orders, and the monetary
+/// values at the quintile places of the ranking by it. Over all of time each is its own
+/// statement walking an index of the kept totals; over a period one statement, so that the
+/// customers' figures are added up once.
+pub async fn rfm_cuts(db: &Db, scope: &Scope, filter: &ReportFilter, currency: &str) -> Result<RfmCuts, StoreError> {
+    const HISTOGRAMS: [&str; 3] = [
+        "SELECT 'r' AS dimension, last_date AS day, CAST(0 AS BIGINT) AS v, COUNT(*) AS n FROM per GROUP BY last_date",
+        "SELECT 'f' AS dimension, '' AS day, orders AS v, COUNT(*) AS n FROM per GROUP BY orders",
+        "SELECT 'm' AS dimension, '' AS day, x.total AS v, x.place AS n FROM (SELECT total, ROW_NUMBER() OVER (ORDER BY total) AS place FROM per) x, \
+         (SELECT COUNT(*) AS k FROM per) c WHERE (x.place - 1) * 5 / c.k < x.place * 5 / c.k AND (x.place - 1) * 5 / c.k < 4",
+    ];
+    let all_time = covers_all_time(db, filter).await?;
+    let statements: Vec<String> =
+        if all_time { HISTOGRAMS.map(String::from).to_vec() } else { vec![HISTOGRAMS.join(" UNION ALL ")] };
+    let mut rows = Vec::new();
+    for statement in statements {
+        let mut sql = per_customer(scope, filter, Some(currency), all_time);
+        sql.push(" ").push(&statement);
+        rows.extend(sql.query().fetch_all(&db.reader).await.map_err(store_error)?);
+    }
+    let (mut days, mut counts, mut ranked) = (Vec::new(), Vec::new(), Vec::new());
+    for r in rows {
+        let (v, n) = (r.int("v")?, r.int("n")?);
+        match r.text("dimension")?.as_str() {
+            "r" => days.push((parse_day(&r.text("day")?)?, n)),
+            "f" => counts.push((v, n)),
+            _ => ranked.push((n, v)),
+        }
+    }
+    days.sort();
+    counts.sort();
+    let customers = days.iter().map(|(_, n)| n).sum();
+    let monetary = quintile_places(customers)
+        .into_iter()
+        .filter_map(|place| ranked.iter().find(|(p, _)| *p == place).map(|(_, v)| *v))
+        .collect();
+    Ok(RfmCuts {
+        currency: currency.to_string(),
+        recency: cuts_in_histogram(&days),
+        frequency: cuts_in_histogram(&counts),
+        monetary,
+    })
+}
+
+/// `CASE … END`: the score of `column` against its cut values.
+fn push_score<T: Clone + Into<crate::sql::Arg>>(sql: &mut Sql, column: &str, cuts: &[T]) {
+    sql.push("CASE");
+    for (i, cut) in cuts.iter().enumerate().rev() {
+        sql.push(&format!(" WHEN {column} > ")).bind(cut.clone()).push(&format!(" THEN {}", i + 2));
+    }
+    sql.push(" ELSE 1 END");
+}
+
+/// `WITH per AS …, scored AS …`: each customer with orders in the cuts' currency in the
+/// period, with the date of its last order, its orders and their total, and its scores.
+async fn scored(db: &Db, scope: &Scope, filter: &ReportFilter, cuts: &RfmCuts) -> Result<Sql, StoreError> {
+    let mut sql = per_customer(scope, filter, Some(&cuts.currency), covers_all_time(db, filter).await?);
+    sql.push(", scored AS (SELECT customer_id, last_date, orders AS frequency, total AS monetary, ");
+    let days: Vec<String> = cuts.recency.iter().map(NaiveDate::to_string).collect();
+    push_score(&mut sql, "last_date", &days);
+    sql.push(" AS r, ");
+    push_score(&mut sql, "orders", &cuts.frequency);
+    sql.push(" AS f, ");
+    push_score(&mut sql, "total", &cuts.monetary);
+    sql.push(" AS m FROM per) ");
     Ok(sql)
 }
 
@@ -223,9 +368,9 @@ pub async fn rfm_cells(
     db: &Db,
     scope: &Scope,
     filter: &ReportFilter,
-    currency: &str,
+    cuts: &RfmCuts,
 ) -> Result<Vec<RfmCell>, StoreError> {
-    let mut sql = scored(db, scope, filter, currency).await?;
+    let mut sql = scored(db, scope, filter, cuts).await?;
     sql.push("SELECT r, f, m, COUNT(*) AS n, CAST(SUM(monetary) AS BIGINT) AS total FROM scored GROUP BY r, f, m ORDER BY r, f, m");
     let rows = sql.query().fetch_all(&db.reader).await.map_err(store_error)?;
     rows.iter()
@@ -245,12 +390,12 @@ pub async fn rfm_customers(
     db: &Db,
     scope: &Scope,
     filter: &ReportFilter,
-    currency: &str,
+    cuts: &RfmCuts,
     cells: &[(RfmCell, RfmSegment)],
     as_of: NaiveDate,
     limit: i64,
 ) -> Result<Vec<RfmCustomer>, StoreError> {
-    let mut sql = scored(db, scope, filter, currency).await?;
+    let mut sql = scored(db, scope, filter, cuts).await?;
     sql.push("SELECT s.*, cu.name FROM scored s JOIN customers cu ON cu.id = s.customer_id WHERE (1 = 0");
     for (cell, _) in cells {
         sql.push(" OR (s.r = ")
@@ -270,9 +415,7 @@ pub async fn rfm_customers(
             .find(|(c, _)| (c.r, c.f, c.m) == (rs, fs, ms))
             .map(|(_, s)| *s)
             .ok_or_else(|| StoreError::Other("customer outside the asked cells".into()))?;
-        let last = r.text("last_date")?;
-        let last_order_date = NaiveDate::parse_from_str(&last, "%Y-%m-%d")
-            .map_err(|_| StoreError::Other(format!("bad order date {last:?}").into()))?;
+        let last_order_date = parse_day(&r.text("last_date")?)?;
         customers.push(RfmCustomer {
             customer_id: r.id("customer_id")?,
             customer_name: r.text("name")?,

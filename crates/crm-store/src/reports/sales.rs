@@ -14,6 +14,8 @@ use crate::sql::{RowExt, Sql, store_error};
 
 /// Open opportunities as they stand, and those won or lost in the period, per owner, status
 /// and currency. The filter's period is of the closing time here, not of the expected close.
+/// The open ones are the board's kept totals (counted as `assigned`, with or without an
+/// owner: the report does not tell them apart), so only the closed ones are read one by one.
 pub async fn performance(
     db: &Db,
     scope: &Scope,
@@ -21,15 +23,22 @@ pub async fn performance(
     period: Period,
 ) -> Result<Vec<PerformanceCell>, StoreError> {
     let mut sql = Sql::new(
-        "SELECT o.owner_id, MAX(COALESCE(u.display_name, u.username)) AS owner_name, o.status, o.currency, \
-         COUNT(*) AS n, CAST(SUM(o.amount) AS BIGINT) AS a, CAST(SUM(o.amount * o.probability) AS BIGINT) AS w \
-         FROM opportunities o LEFT JOIN users u ON u.id = o.owner_id WHERE (o.status IN ('unassigned', 'assigned') \
-         OR (o.status IN ('won', 'lost')",
+        "SELECT k.owner_id, MAX(COALESCE(u.display_name, u.username)) AS owner_name, k.status, k.currency, \
+         CAST(SUM(k.n) AS BIGINT) AS n, CAST(SUM(k.a) AS BIGINT) AS a, CAST(SUM(k.w) AS BIGINT) AS w FROM (\
+         SELECT NULLIF(t.owner_id, '') AS owner_id, 'assigned' AS status, t.currency, t.count AS n, t.amount AS a, \
+         t.weighted AS w FROM pipeline_totals t JOIN pipeline_stages st ON st.id = t.stage_id \
+         WHERE st.outcome IS NULL AND t.count <> 0",
+    );
+    push_pipeline_filter(&mut sql, scope, filter, "t", false);
+    sql.push(
+        " UNION ALL SELECT o.owner_id, o.status, o.currency, 1, o.amount, o.amount * o.probability \
+         FROM opportunities o WHERE o.status IN ('won', 'lost')",
     );
     push_period(&mut sql, "o.closed_at", period);
-    sql.push("))");
     push_pipeline_filter(&mut sql, scope, filter, "o", false);
-    sql.push(" GROUP BY o.owner_id, o.status, o.currency ORDER BY o.currency");
+    sql.push(
+        ") k LEFT JOIN users u ON u.id = k.owner_id GROUP BY k.owner_id, k.status, k.currency ORDER BY k.currency",
+    );
     let mut cells = Vec::new();
     for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
         let status = r.text("status")?;

@@ -112,6 +112,31 @@ fn expected_totals(
     totals
 }
 
+/// RFM scores per customer name from the inserted CNY orders up to `to`: in each dimension a
+/// customer scores 1 plus how many of the values at the end of the 1st to 4th fifth of the
+/// customers ranked by it (lowest first) are below its own.
+fn expected_rfm(w: &World, to: &str) -> BTreeMap<String, (i64, i64, i64)> {
+    let mut per: BTreeMap<String, (&str, i64, i64)> = BTreeMap::new();
+    for &(i, date, currency, whole, cancelled) in &w.orders {
+        if currency == "CNY" && !cancelled && date <= to {
+            let e = per.entry(w.customers[i].1.clone()).or_insert(("", 0, 0));
+            *e = (e.0.max(date), e.1 + 1, e.2 + whole);
+        }
+    }
+    fn score<T: Ord + Copy>(mut all: Vec<T>, v: T) -> i64 {
+        all.sort();
+        1 + (1..=4).filter(|j| all[(j * all.len()).div_ceil(5) - 1] < v).count() as i64
+    }
+    let days: Vec<&str> = per.values().map(|p| p.0).collect();
+    let counts: Vec<i64> = per.values().map(|p| p.1).collect();
+    let totals: Vec<i64> = per.values().map(|p| p.2).collect();
+    per.iter()
+        .map(|(name, p)| {
+            (name.clone(), (score(days.clone(), p.0), score(counts.clone(), p.1), score(totals.clone(), p.2)))
+        })
+        .collect()
+}
+
 fn rows_of(report: &Value) -> BTreeMap<(String, String), i64> {
     report["items"]
         .as_array()
@@ -154,6 +179,12 @@ async fn contribution_ranks_customers_per_currency_with_shares_and_abc_classes_i
         .map(|c| (c["abc_class"].as_str().unwrap(), c["customers"].as_i64().unwrap()))
         .collect();
     assert_eq!(classes, [("A", 1), ("B", 1), ("C", 2)]);
+    let class_totals: Vec<_> = totals[0]["classes"].as_array().unwrap().iter().map(|c| dec(&c["total"])).collect();
+    assert_eq!(class_totals, ["800", "150", "50"].map(|s| s.parse::<Decimal>().unwrap()));
+    // The classes' sums cover every customer, not only the rows asked for.
+    let top = w.app.get_ok(&format!("{MARCH}&limit=1"), &w.east_director).await;
+    assert_eq!(top["items"].as_array().unwrap().len(), 2, "the first of each currency");
+    assert_eq!(top["totals"], report["totals"]);
 
     // The `to` day is in, the day after out; `from` likewise.
     let april =
@@ -372,6 +403,11 @@ async fn rfm_scores_quintiles_and_lists_each_segments_customers() {
     assert_eq!(segments.iter().map(|s| s["customers"].as_i64().unwrap()).sum::<i64>(), 5);
     let expected_monetary: i64 = w.orders.iter().filter(|o| o.2 == "CNY" && !o.4).map(|o| o.3).sum();
     assert_eq!(dec(&report["totals"]["monetary"]), Decimal::from(expected_monetary));
+    // Each dimension's scores step up at the values of the 1st to 4th fifth of the customers
+    // ranked by it: equal values score alike (华星 and 远航 both have two orders).
+    let expected = expected_rfm(&w, "2026-04-30");
+    assert_eq!(expected["北方重工"], (1, 1, 5));
+    assert_eq!(expected["华星科技"].1, expected["远航物流"].1);
     let mut listed = 0;
     for s in segments {
         let code = s["segment"].as_str().unwrap();
@@ -380,7 +416,8 @@ async fn rfm_scores_quintiles_and_lists_each_segments_customers() {
         assert_eq!(items.len() as i64, s["customers"].as_i64().unwrap(), "{code}");
         for c in items {
             assert_eq!(c["segment"], code);
-            assert!((1..=5).contains(&c["r"].as_i64().unwrap()));
+            let scores = (c["r"].as_i64().unwrap(), c["f"].as_i64().unwrap(), c["m"].as_i64().unwrap());
+            assert_eq!(scores, expected[c["customer_name"].as_str().unwrap()], "{c}");
         }
         listed += items.len();
     }

@@ -1,0 +1,9 @@
+-- Sales performance (RPT-5) reads the opportunities won or lost in a period by their closing time.
+CREATE INDEX opportunities_status_closed_idx ON opportunities (status, closed_at);
+
+-- Contribution over all of time (RPT-1) walks the kept totals by rank and RFM (RPT-6) reads
+-- every customer's last order day, orders and total: indexes holding every column they read
+-- spare a visit to the table's rows, which at a million customers are spread over the file.
+DROP INDEX customer_order_totals_rank_idx;
+CREATE INDEX customer_order_totals_rank_idx ON customer_order_totals (currency, total DESC, customer_id, orders);
+CREATE INDEX customer_order_totals_rfm_idx ON customer_order_totals (currency, last_order_date, orders, total, customer_id);

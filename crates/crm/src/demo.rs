@@ -387,8 +387,8 @@ impl World {
 
     /// A service request from one of the customer's contacts, taken by the customer's owner,
     /// who handles it too, after the customer was created. Most went through to the archive
-    /// (some after a second round) within the ten years; the rest came in during the last week
-    /// and are new, assigned or handled. `None` without an enabled service type.
+    /// (some after a second round) within the ten years; the rest came in lately and are new,
+    /// assigned or handled. `None` without an enabled service type.
     fn service_request(
         &self,
         rng: &mut StdRng,
@@ -431,9 +431,13 @@ impl World {
         let between = |rng: &mut StdRng, from: DateTime<Utc>, to: DateTime<Utc>| {
             from + Duration::minutes(rng.random_range(0..=(to - from).num_minutes().max(0)))
         };
+        // The open ones came in lately, the new ones within twice the response target and the
+        // others within the resolution target, so that some but not most are late.
+        let recent = |minutes: i64| (last - Duration::minutes(minutes)).max(first);
         let created_at = match plan.last() {
             Some(Archive) => between(rng, first, (last - Duration::days(30)).max(first)),
-            _ => between(rng, (last - Duration::days(7)).max(first), last),
+            Some(_) => between(rng, recent(kind.targets.resolution_minutes), last),
+            None => between(rng, recent(2 * kind.targets.response_minutes), last),
         };
         // Assigned within 6 hours and handled within 4 days, around the default targets (4 hours,
         // 3 days) so that some miss them; nothing later than now.

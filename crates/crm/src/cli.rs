@@ -64,7 +64,8 @@ pub enum Command {
     /// Export a whole list to a CSV or .xlsx file, with the rights of the acting user.
     Export(ExportArgs),
     /// Fill the database with a demo company: divisions, users for every role, customers with
-    /// contacts, interactions and orders over ten years; the same for the same seed.
+    /// contacts, interactions, orders, opportunities and service requests over ten years; the
+    /// same for the same seed.
     Demo(DemoArgs),
 }
 
@@ -413,12 +414,14 @@ async fn demo(config: &Config, args: DemoArgs) -> CliResult {
     let summary = crate::demo::run(&db, &options, &bar).await.map_err(explain)?;
     bar.finish_and_clear();
     println!(
-        "demo company: {} customers, {} contacts, {} interactions, {} orders, {} opportunities in {:.1} s",
+        "demo company: {} customers, {} contacts, {} interactions, {} orders, {} opportunities, {} service requests \
+         in {:.1} s",
         summary.customers,
         summary.contacts,
         summary.interactions,
         summary.orders,
         summary.opportunities,
+        summary.service_requests,
         started.elapsed().as_secs_f64()
     );
     let seconds = summary.loading.as_secs_f64();

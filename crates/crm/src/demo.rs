@@ -1,13 +1,13 @@
 //! `crm demo` (issue 4 point 1): a realistic demo company, the same for the same `--seed`.
 //! Divisions, users for every default role and products through their use cases; then
-//! customers with contacts, interactions and orders, each parsed like user input and written
-//! in batches of a thousand through the store's bulk loader (`load_histories`: multi-row
-//! statements, one transaction and one audit row per batch). Dates run over the ten years up
-//! to today.
+//! customers with contacts, interactions, orders and service requests, each parsed like user
+//! input and written in batches of a thousand through the store's bulk loader
+//! (`load_histories`: multi-row statements, one transaction and one audit row per batch).
+//! Dates run over the ten years up to today.
 
 use std::collections::HashSet;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -26,6 +26,7 @@ use crm_core::customers::{
 use crm_core::listing::ListRequest;
 use crm_core::sales::OpportunityStore;
 use crm_core::sales::opportunities::{NewOpportunity, OpportunityInput};
+use crm_core::service::{NewServiceRequest, PastServiceRequest, Progress, ServiceRequestInput, ServiceStore, Targets};
 use crm_store::Db;
 
 use crate::tabular::lookup::enabled_entries;
@@ -95,6 +96,32 @@ const SUMMARIES: [&str; 10] = [
     "催收货款",
 ];
 const PLACES: [&str; 5] = ["客户办公室", "我司会议室", "电话", "线上会议", "展会"];
+/// Service requests: the code of their service type, summary and what the contact asked.
+const SERVICE_REQUESTS: [(&str, &str, &str); 11] = [
+    ("consultation", "咨询设备保修期限", "去年采购的服务器保修到哪天，过保后如何续保？"),
+    ("consultation", "咨询软件授权升级", "标准版软件授权能否升级到企业版，差价怎么计算？"),
+    ("consultation", "咨询网络扩容方案", "新增两间办公室，想了解交换机和布线的扩容方案及报价。"),
+    ("consultation", "询问发票开具进度", "上月订单的增值税专用发票还没有收到，请告知开票进度。"),
+    ("suggestion", "建议增加夜间服务热线", "晚上设备出问题时找不到人，建议提供夜间值班电话。"),
+    ("suggestion", "建议安排操作培训", "新员工较多，希望安排一次设备使用和日常维护培训。"),
+    ("suggestion", "建议调整送货时间", "希望送货安排在上午，避开下午的生产高峰。"),
+    ("complaint", "监控摄像头画面中断", "仓库两台监控摄像头多次断线，影响夜间值守，要求尽快处理。"),
+    ("complaint", "服务器频繁死机", "新购服务器本周死机三次，业务系统受影响，要求派人检修。"),
+    ("complaint", "交货延期", "订单约定上周交货，至今未到，影响项目进度。"),
+    ("complaint", "安装人员迟到", "约定上午九点上门安装，工程师十一点才到，希望改进。"),
+];
+const HANDLINGS: [&str; 6] = [
+    "电话指导客户完成设置，问题已解决",
+    "工程师上门检修，更换故障部件",
+    "远程排查，调整配置后恢复正常",
+    "补发配件并安排重新安装",
+    "整理需求转产品部门，已书面答复客户",
+    "核实情况后向客户说明原因并致歉，调整后续安排",
+];
+/// The customer's answers that archive a request, and those that send it back.
+const RESULTS: [&str; 4] =
+    ["客户确认问题已解决", "客户对处理结果满意", "客户认可处理结果，希望今后响应更快", "客户表示感谢"];
+const REWORKS: [&str; 2] = ["问题仍未解决，客户要求再次处理", "客户对答复不满意，要求进一步说明"];
 /// Products: name, model, unit, price in yuan.
 const PRODUCTS: [(&str, &str, &str, u32); 12] = [
     ("工业路由器", "R-200", "台", 1280),
@@ -129,6 +156,7 @@ pub struct Summary {
     pub interactions: usize,
     pub orders: usize,
     pub opportunities: usize,
+    pub service_requests: usize,
     /// Rows written with the customers: the records, order lines, search documents and phone keys.
     pub rows: u64,
     /// Time spent generating and writing the customers and their rows.
@@ -141,6 +169,8 @@ pub const INTERACTIONS_PER_CUSTOMER: usize = 10;
 pub const ORDERS_PER_CUSTOMER: usize = 2;
 /// Every other customer has an open sales opportunity (the issue's "0.5").
 pub const OPPORTUNITY_EVERY: usize = 2;
+/// Every fifth customer has a service request (the issue's "about 0.2").
+pub const SERVICE_REQUEST_EVERY: usize = 5;
 
 fn pick<'a>(rng: &mut StdRng, list: &[&'a str]) -> &'a str {
     list.get(rng.random_range(0..list.len())).copied().unwrap_or_default()
@@ -218,6 +248,14 @@ pub async fn run(db: &Db, options: &Options, bar: &ProgressBar) -> Result<Summar
     let levels: Vec<Uuid> = enabled_entries(db, &system, "customer_level").await?.into_iter().map(|e| e.id).collect();
     let industries: Vec<Uuid> = enabled_entries(db, &system, "industry").await?.into_iter().map(|e| e.id).collect();
     let kinds: Vec<Uuid> = enabled_entries(db, &system, "interaction_kind").await?.into_iter().map(|e| e.id).collect();
+    let mut service_types = Vec::new();
+    for entry in enabled_entries(db, &system, "service_type").await? {
+        service_types.push(ServiceType {
+            targets: db.service_targets(entry.id).await?,
+            code: entry.code,
+            id: entry.id,
+        });
+    }
     // With --force on a database that has them already, the demo products are reused.
     let existing = crate::tabular::lookup::Products::load(db, &system).await?;
     let mut products = Vec::new();
@@ -240,10 +278,11 @@ pub async fn run(db: &Db, options: &Options, bar: &ProgressBar) -> Result<Summar
     let stages: Vec<Uuid> =
         db.list_pipeline_stages().await?.into_iter().filter(|s| s.outcome.is_none()).map(|s| s.id).collect();
 
-    let today = chrono::Utc::now().date_naive();
+    let now = Utc::now();
+    let today = now.date_naive();
     let stamp = AuditStamp::of(&system);
     let start = today - Duration::days(3650);
-    let world = World { cities, levels, industries, kinds, products, owners, stages, start };
+    let world = World { cities, levels, industries, kinds, service_types, products, owners, stages, start };
     bar.set_length(options.customers as u64);
     let mut names = HashSet::new();
     let mut done = 0;
@@ -254,13 +293,18 @@ pub async fn run(db: &Db, options: &Options, bar: &ProgressBar) -> Result<Summar
         let mut batch = Vec::with_capacity(size);
         let mut opportunities = Vec::with_capacity(size / OPPORTUNITY_EVERY + 1);
         for i in done..done + size {
-            let history = world.customer(&mut rng, i, &mut names, today)?;
-            summary.contacts += history.contacts.len();
-            summary.interactions += history.interactions.len();
-            summary.orders += history.orders.len();
+            let mut history = world.customer(&mut rng, i, &mut names, today)?;
             if i % OPPORTUNITY_EVERY == 0 {
                 opportunities.push(world.opportunity(&mut rng, &history, today)?);
             }
+            if i % SERVICE_REQUEST_EVERY == 0 {
+                let request = world.service_request(&mut rng, &history, now)?;
+                history.service_requests.extend(request);
+            }
+            summary.contacts += history.contacts.len();
+            summary.interactions += history.interactions.len();
+            summary.orders += history.orders.len();
+            summary.service_requests += history.service_requests.len();
             batch.push(history);
         }
         summary.rows += db.load_histories(&batch, today, &stamp).await?;
@@ -284,6 +328,7 @@ struct World {
     levels: Vec<Uuid>,
     industries: Vec<Uuid>,
     kinds: Vec<Uuid>,
+    service_types: Vec<ServiceType>,
     /// Products with their price in yuan.
     products: Vec<(Uuid, u32)>,
     /// (division, its manager): customers go round them.
@@ -296,6 +341,24 @@ struct World {
 
 fn any<T: Copy>(rng: &mut StdRng, list: &[T]) -> Option<T> {
     list.get(rng.random_range(0..list.len().max(1))).copied()
+}
+
+/// An enabled service type with its response and resolution targets.
+struct ServiceType {
+    code: Option<String>,
+    id: Uuid,
+    targets: Targets,
+}
+
+/// A step of a service request's workflow, as the generator plays it.
+#[derive(Clone, Copy)]
+enum Step {
+    Assign,
+    Handle,
+    /// Feedback rated below 3, which sends the request back to its handler.
+    SendBack,
+    /// Feedback rated 3 or more, which archives it.
+    Archive,
 }
 
 impl World {
@@ -320,6 +383,92 @@ impl World {
             ..Default::default()
         };
         NewOpportunity::parse(input, None, history.customer.owner_id)
+    }
+
+    /// A service request from one of the customer's contacts, taken by the customer's owner,
+    /// who handles it too, after the customer was created. Most went through to the archive
+    /// (some after a second round) within the ten years; the rest came in lately and are new,
+    /// assigned or handled. `None` without an enabled service type.
+    fn service_request(
+        &self,
+        rng: &mut StdRng,
+        history: &CustomerHistory,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PastServiceRequest>, Error> {
+        let Some((code, summary, request)) = any(rng, &SERVICE_REQUESTS) else { return Ok(None) };
+        let kind = self.service_types.iter().find(|t| t.code.as_deref() == Some(code));
+        let Some(kind) = kind.or_else(|| self.service_types.get(rng.random_range(0..self.service_types.len().max(1))))
+        else {
+            return Ok(None);
+        };
+        let contact = history.contacts.get(rng.random_range(0..history.contacts.len().max(1))).map(|(_, c)| c);
+        let request = match contact {
+            Some(c) => format!("{}{}来电反映：{request}", c.title.as_deref().unwrap_or_default(), c.name),
+            None => request.to_string(),
+        };
+        let input = ServiceRequestInput {
+            customer_id: Some(history.id),
+            type_id: Some(kind.id),
+            summary: summary.into(),
+            request,
+        };
+        let handler = history.customer.owner_id;
+        let new = NewServiceRequest::parse(input, handler, kind.targets)?;
+
+        use Step::*;
+        // Without an owner there is no one to give it to: it stays new.
+        let plan: &[Step] = match (handler, rng.random_range(0..100)) {
+            (None, _) => &[],
+            (Some(_), 0..68) => &[Assign, Handle, Archive],
+            (Some(_), 68..80) => &[Assign, Handle, SendBack, Handle, Archive],
+            (Some(_), 80..86) => &[Assign, Handle],
+            (Some(_), 86..91) => &[Assign],
+            (Some(_), 91..94) => &[Assign, Handle, SendBack],
+            (Some(_), _) => &[],
+        };
+        // Within the customer's life; a customer made today may carry a time later than now.
+        let (first, last) = (history.created_at, now.max(history.created_at));
+        let between = |rng: &mut StdRng, from: DateTime<Utc>, to: DateTime<Utc>| {
+            from + Duration::minutes(rng.random_range(0..=(to - from).num_minutes().max(0)))
+        };
+        // The open ones came in lately, the new ones within twice the response target and the
+        // others within the resolution target, so that some but not most are late.
+        let recent = |minutes: i64| (last - Duration::minutes(minutes)).max(first);
+        let created_at = match plan.last() {
+            Some(Archive) => between(rng, first, (last - Duration::days(30)).max(first)),
+            Some(_) => between(rng, recent(kind.targets.resolution_minutes), last),
+            None => between(rng, recent(2 * kind.targets.response_minutes), last),
+        };
+        // Assigned within 6 hours and handled within 4 days, around the default targets (4 hours,
+        // 3 days) so that some miss them; nothing later than now.
+        let after = |rng: &mut StdRng, at: DateTime<Utc>, minutes: std::ops::RangeInclusive<i64>| {
+            (at + Duration::minutes(rng.random_range(minutes))).min(last)
+        };
+        let (mut progress, mut at) = (Progress::default(), created_at);
+        if let Some(handler) = handler {
+            for step in plan {
+                progress = match step {
+                    Assign => {
+                        at = after(rng, at, 5..=360);
+                        progress.assign(handler, at)
+                    }
+                    Handle => {
+                        at = after(rng, at, 30..=4 * 24 * 60);
+                        progress.handle(pick(rng, &HANDLINGS).into(), at)
+                    }
+                    SendBack => {
+                        at = after(rng, at, 60..=2 * 24 * 60);
+                        progress.answer(pick(rng, &REWORKS).into(), rng.random_range(1..=2), at)
+                    }
+                    Archive => {
+                        at = after(rng, at, 60..=2 * 24 * 60);
+                        let rating = any(rng, &[3, 4, 4, 5, 5, 5]).unwrap_or(5);
+                        progress.answer(pick(rng, &RESULTS).into(), rating, at)
+                    }
+                };
+            }
+        }
+        Ok(Some(PastServiceRequest { new, created_at, progress }))
     }
 
     /// The `i`-th customer with contacts, interactions and orders after the day it was created.
@@ -422,6 +571,7 @@ impl World {
             contacts,
             interactions,
             orders,
+            service_requests: Vec::new(),
         })
     }
 }

@@ -9,11 +9,12 @@ use super::{
 };
 use crate::access::{AuditStamp, Scope};
 use crate::listing::{ListRequest, Page};
+use crate::service::PastServiceRequest;
 use crate::store::StoreError;
 
 /// A customer with its whole history, written at once by `load_histories` (the data
 /// generator of `crm demo`, issue 4): contacts with the ids their interactions refer to,
-/// interactions, and orders with their lines.
+/// interactions, orders with their lines, and service requests with their workflow.
 #[derive(Debug, Clone)]
 pub struct CustomerHistory {
     pub id: Uuid,
@@ -22,6 +23,7 @@ pub struct CustomerHistory {
     pub contacts: Vec<(Uuid, NewContact)>,
     pub interactions: Vec<NewInteraction>,
     pub orders: Vec<NewOrder>,
+    pub service_requests: Vec<PastServiceRequest>,
 }
 
 /// Storage of customers and the records that hang off them. Every read takes the caller's
@@ -59,7 +61,8 @@ pub trait CustomerStore {
     ) -> Result<Vec<Customer>, StoreError>;
     /// Writes customers with their history in one transaction with multi-row statements:
     /// numbered from the sequences, indexed for search and phone lookup, each customer's last
-    /// order date set, and one audit row for the batch rather than one per record. Returns
+    /// order date and, with archived service requests, satisfaction set (SVC-5), and one audit
+    /// row for the batch rather than one per record. Returns
     /// the number of rows written.
     async fn load_histories(
         &self,

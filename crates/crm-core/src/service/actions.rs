@@ -109,13 +109,7 @@ pub async fn assign<S: Store>(
         return Err(Error::Invalid(vec![FieldError { field: "handler_id".into(), ..e }]));
     }
     let stamp = AuditStamp::of(actor);
-    let new = ServiceRequest {
-        status: ServiceStatus::Assigned,
-        handler_id: Some(handler_id),
-        assigned_at: Some(stamp.at),
-        updated_at: stamp.at,
-        ..old.clone()
-    };
+    let new = old.advanced(old.progress().assign(handler_id, stamp.at), stamp.at);
     store.save_service_request(&old, &new, "assign", &stamp).await?;
     // The handler may be someone else: an own-scope assigner reads the result as the system would.
     Ok(store.get_service_request(&Scope { owner_id: None, ..actor.scope() }, id).await?)
@@ -138,13 +132,7 @@ pub async fn handle<S: Store>(
         return Err(Error::Forbidden("service.assign".into()));
     }
     let stamp = AuditStamp::of(actor);
-    let new = ServiceRequest {
-        status: ServiceStatus::Handled,
-        handling: Some(handling),
-        handled_at: Some(stamp.at),
-        updated_at: stamp.at,
-        ..old.clone()
-    };
+    let new = old.advanced(old.progress().handle(handling, stamp.at), stamp.at);
     Ok(store.save_service_request(&old, &new, "handle", &stamp).await?)
 }
 
@@ -167,18 +155,7 @@ pub async fn feedback<S: Store>(
         return Err(Error::Forbidden("service.assign".into()));
     }
     let stamp = AuditStamp::of(actor);
-    let answered = ServiceRequest {
-        result: Some(result),
-        satisfaction: Some(satisfaction),
-        feedback_at: Some(stamp.at),
-        updated_at: stamp.at,
-        ..old.clone()
-    };
-    let new = if FeedbackInput::archives(satisfaction) {
-        ServiceRequest { status: ServiceStatus::Archived, archived_at: Some(stamp.at), ..answered }
-    } else {
-        ServiceRequest { status: ServiceStatus::Assigned, rounds: old.rounds + 1, ..answered }
-    };
+    let new = old.advanced(old.progress().answer(result, satisfaction, stamp.at), stamp.at);
     Ok(store.save_service_request(&old, &new, "feedback", &stamp).await?)
 }
 

@@ -10,7 +10,8 @@ mod store;
 
 pub use knowledge::{Article, ArticleInput, ArticleLinkInput, ArticlePatchInput, NewArticle};
 pub use requests::{
-    AssignInput, FeedbackInput, HandleInput, NewServiceRequest, ServiceRequest, ServiceRequestInput,
-    ServiceRequestPatch, ServiceRequestPatchInput, ServiceStatus, Sla, SlaInput, SlaRun, Targets, rounded_average,
+    AssignInput, FeedbackInput, HandleInput, NewServiceRequest, PastServiceRequest, Progress, ServiceRequest,
+    ServiceRequestInput, ServiceRequestPatch, ServiceRequestPatchInput, ServiceStatus, Sla, SlaInput, SlaRun, Targets,
+    rounded_average,
 };
 pub use store::ServiceStore;

@@ -90,6 +90,141 @@ pub fn rounded_average(sum: i64, count: i64) -> Option<i64> {
     (count > 0).then(|| (2 * sum + count) / (2 * count))
 }
 
+/// Where a request stands in the workflow (SVC-2): its status and what each step recorded.
+/// The steps below are how a request moves, for the actions (which first check that the step
+/// is allowed) and for the data generator alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub status: ServiceStatus,
+    pub handler_id: Option<Uuid>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub handling: Option<String>,
+    pub handled_at: Option<DateTime<Utc>>,
+    pub result: Option<String>,
+    pub satisfaction: Option<i64>,
+    pub feedback_at: Option<DateTime<Utc>>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub rounds: i64,
+}
+
+impl Default for Progress {
+    /// A request just taken: new, in its first round.
+    fn default() -> Self {
+        Self {
+            status: ServiceStatus::Created,
+            handler_id: None,
+            assigned_at: None,
+            handling: None,
+            handled_at: None,
+            result: None,
+            satisfaction: None,
+            feedback_at: None,
+            archived_at: None,
+            rounds: 1,
+        }
+    }
+}
+
+impl Progress {
+    /// Given to a handler, or to another one while assigned.
+    pub fn assign(self, handler_id: Uuid, at: DateTime<Utc>) -> Self {
+        Self { status: ServiceStatus::Assigned, handler_id: Some(handler_id), assigned_at: Some(at), ..self }
+    }
+
+    pub fn handle(self, handling: String, at: DateTime<Utc>) -> Self {
+        Self { status: ServiceStatus::Handled, handling: Some(handling), handled_at: Some(at), ..self }
+    }
+
+    /// The customer's feedback: archived with a rating of 3 or more, otherwise back to its
+    /// handler for another round.
+    pub fn answer(self, result: String, satisfaction: i64, at: DateTime<Utc>) -> Self {
+        let answered = Self { result: Some(result), satisfaction: Some(satisfaction), feedback_at: Some(at), ..self };
+        if FeedbackInput::archives(satisfaction) {
+            Self { status: ServiceStatus::Archived, archived_at: Some(at), ..answered }
+        } else {
+            Self { status: ServiceStatus::Assigned, rounds: answered.rounds + 1, ..answered }
+        }
+    }
+
+    /// The time of the latest step, none while new.
+    pub fn last_step(&self) -> Option<DateTime<Utc>> {
+        [self.assigned_at, self.handled_at, self.feedback_at, self.archived_at].into_iter().flatten().max()
+    }
+}
+
+impl ServiceRequest {
+    pub fn progress(&self) -> Progress {
+        Progress {
+            status: self.status,
+            handler_id: self.handler_id,
+            assigned_at: self.assigned_at,
+            handling: self.handling.clone(),
+            handled_at: self.handled_at,
+            result: self.result.clone(),
+            satisfaction: self.satisfaction,
+            feedback_at: self.feedback_at,
+            archived_at: self.archived_at,
+            rounds: self.rounds,
+        }
+    }
+
+    /// The request after a step taken at `at` brought it to `progress`.
+    pub fn advanced(&self, progress: Progress, at: DateTime<Utc>) -> ServiceRequest {
+        let Progress {
+            status,
+            handler_id,
+            assigned_at,
+            handling,
+            handled_at,
+            result,
+            satisfaction,
+            feedback_at,
+            archived_at,
+            rounds,
+        } = progress;
+        ServiceRequest {
+            status,
+            handler_id,
+            assigned_at,
+            handling,
+            handled_at,
+            result,
+            satisfaction,
+            feedback_at,
+            archived_at,
+            rounds,
+            updated_at: at,
+            ..self.clone()
+        }
+    }
+}
+
+/// A request taken at `created_at` and moved through the workflow since, written at once with
+/// its customer by `load_histories` (the data generator of `crm demo`, issue 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastServiceRequest {
+    pub new: NewServiceRequest,
+    pub created_at: DateTime<Utc>,
+    pub progress: Progress,
+}
+
+impl PastServiceRequest {
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.progress.last_step().map_or(self.created_at, |at| at.max(self.created_at))
+    }
+
+    /// The satisfaction of a customer with these requests (SVC-5): the rounded average of the
+    /// ratings of the archived ones, none without one.
+    pub fn satisfaction_of(requests: &[PastServiceRequest]) -> Option<i64> {
+        let ratings = requests
+            .iter()
+            .filter(|r| r.progress.status == ServiceStatus::Archived)
+            .filter_map(|r| r.progress.satisfaction);
+        let (sum, count) = ratings.fold((0, 0), |(sum, count), rating| (sum + rating, count + 1));
+        rounded_average(sum, count)
+    }
+}
+
 const SUMMARY_MAX: usize = 500;
 const TEXT_MAX: usize = 5000;
 
@@ -307,6 +442,39 @@ mod tests {
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["result", "satisfaction"]);
         assert!(FeedbackInput::archives(3) && !FeedbackInput::archives(2));
+    }
+
+    #[test]
+    fn feedback_below_three_sends_a_request_back_for_another_round_and_three_archives_it() {
+        let (handler, at) = (Uuid::now_v7(), DateTime::<Utc>::UNIX_EPOCH);
+        let handled = Progress::default().assign(handler, at).handle("重启".into(), at + Duration::hours(1));
+        let back = handled.clone().answer("仍有问题".into(), 2, at + Duration::hours(2));
+        assert_eq!((back.status, back.rounds, back.archived_at), (ServiceStatus::Assigned, 2, None));
+        let done =
+            back.handle("更换".into(), at + Duration::hours(3)).answer("好了".into(), 3, at + Duration::hours(4));
+        assert_eq!((done.status, done.rounds, done.satisfaction), (ServiceStatus::Archived, 2, Some(3)));
+        assert_eq!((done.archived_at, done.last_step()), (done.feedback_at, Some(at + Duration::hours(4))));
+        assert_eq!(done.handler_id, Some(handler));
+    }
+
+    #[test]
+    fn a_customer_is_as_satisfied_as_its_archived_requests_rated() {
+        let new = NewServiceRequest {
+            customer_id: Uuid::now_v7(),
+            type_id: Uuid::now_v7(),
+            summary: "s".into(),
+            request: "r".into(),
+            created_by: None,
+            targets: Targets::DEFAULT,
+        };
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let rated = |rating| {
+            let progress = Progress::default().assign(Uuid::now_v7(), at).handle("h".into(), at);
+            PastServiceRequest { new: new.clone(), created_at: at, progress: progress.answer("r".into(), rating, at) }
+        };
+        let open = PastServiceRequest { new: new.clone(), created_at: at, progress: Progress::default() };
+        assert_eq!(PastServiceRequest::satisfaction_of(std::slice::from_ref(&open)), None);
+        assert_eq!(PastServiceRequest::satisfaction_of(&[rated(4), rated(5), rated(1), open]), Some(5));
     }
 
     #[test]

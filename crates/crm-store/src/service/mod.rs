@@ -4,6 +4,8 @@ mod knowledge;
 mod requests;
 mod sla;
 
+pub(crate) use requests::load as load_requests;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;

@@ -11,16 +11,16 @@ use crm_core::access::{AuditStamp, Scope};
 use crm_core::customers::{Customer, Ref};
 use crm_core::listing::{ListRequest, Page};
 use crm_core::notifications::NotificationKind;
-use crm_core::service::{NewServiceRequest, ServiceRequest, ServiceStatus, rounded_average};
+use crm_core::service::{NewServiceRequest, PastServiceRequest, ServiceRequest, ServiceStatus, rounded_average};
 use crm_core::store::StoreError;
 
-use crate::Db;
 use crate::audit::{self, Change};
-use crate::base_data::next_number;
+use crate::base_data::{next_number, next_numbers};
 use crate::customers::customer;
 use crate::listing::{Kind, ListSpec, find_where, list as list_rows, push_scope};
 use crate::notifications;
-use crate::sql::{RowExt, Sql, store_error, ts};
+use crate::sql::{Arg, RowExt, Rows, Sql, store_error, ts};
+use crate::{Backend, Db};
 
 const ENTITY: &str = "service_requests";
 
@@ -198,6 +198,79 @@ pub async fn create(
     log(&mut tx, stamp, "create", None, Some(&r)).await?;
     tx.commit().await.map_err(store_error)?;
     Ok(r)
+}
+
+/// The columns `load` writes: `overdue_since` stays unset for the `sla-check` job, which flags
+/// the open requests found late with their audit rows and notices, as it does for any other.
+const LOAD_COLUMNS: [&str; 23] = [
+    "id",
+    "number",
+    "division_id",
+    "customer_id",
+    "type_id",
+    "summary",
+    "request",
+    "status",
+    "created_by",
+    "handler_id",
+    "assigned_at",
+    "handling",
+    "handled_at",
+    "result",
+    "satisfaction",
+    "feedback_at",
+    "archived_at",
+    "rounds",
+    "respond_by",
+    "resolve_by",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+/// Writes requests taken in the past, each with its customer's division, with multi-row
+/// statements in the caller's transaction: numbered from the `service_request` sequence for
+/// `today` like `create`, with the deadlines of their targets from the time they were taken.
+/// Returns the number of rows written.
+pub(crate) async fn load(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    requests: &[(Uuid, &PastServiceRequest)],
+    today: NaiveDate,
+) -> Result<u64, StoreError> {
+    let numbers = next_numbers(conn, "service_request", today, requests.len()).await?;
+    let mut rows = Rows::bulk(backend, ENTITY, &LOAD_COLUMNS);
+    for ((division_id, r), number) in requests.iter().zip(numbers) {
+        let (new, p) = (&r.new, &r.progress);
+        let (respond_by, resolve_by) = new.targets.deadlines(r.created_at);
+        let row: [Arg; 23] = [
+            Uuid::now_v7().into(),
+            number.into(),
+            (*division_id).into(),
+            new.customer_id.into(),
+            new.type_id.into(),
+            new.summary.clone().into(),
+            new.request.clone().into(),
+            p.status.code().into(),
+            new.created_by.into(),
+            p.handler_id.into(),
+            p.assigned_at.into(),
+            p.handling.clone().into(),
+            p.handled_at.into(),
+            p.result.clone().into(),
+            p.satisfaction.into(),
+            p.feedback_at.into(),
+            p.archived_at.into(),
+            p.rounds.into(),
+            respond_by.into(),
+            resolve_by.into(),
+            r.created_at.into(),
+            r.updated_at().into(),
+            1.into(),
+        ];
+        rows.push(conn, row).await?;
+    }
+    rows.finish(conn).await
 }
 
 pub async fn save(

@@ -1,14 +1,18 @@
 //! `crm demo` (issue 4 point 1), run as a real process on fresh databases.
 
+use std::collections::{HashMap, HashSet};
 use std::process::Output;
 
+use chrono::{Duration, Utc};
 use serde_json::json;
 
 use crate::helpers::{TestApp, fresh_database_url, open_db, output_text as text, run_crm};
-use crm_core::access::Actor;
+use crm_core::access::{AccessStore, Actor};
 use crm_core::customers::actions as customers;
 use crm_core::listing::ListRequest;
 use crm_core::sales::opportunities::actions as opportunities;
+use crm_core::service::actions as service;
+use crm_core::service::{ServiceRequest, ServiceStatus, ServiceStore};
 
 const DEMO_PASSWORD: &str = "demo-password-7";
 
@@ -39,6 +43,7 @@ async fn count(url: &str, what: &str) -> i64 {
         "contacts" => customers::list_contacts(&db, &system, &req).await.unwrap().total,
         "interactions" => customers::list_interactions(&db, &system, &req).await.unwrap().total,
         "opportunities" => opportunities::list(&db, &system, &req).await.unwrap().total,
+        "service_requests" => service::list(&db, &system, &req).await.unwrap().total,
         _ => customers::list_orders(&db, &system, &req).await.unwrap().total,
     };
     db.close().await;
@@ -57,6 +62,9 @@ async fn demo_fills_a_fresh_database_with_the_designed_counts_and_refuses_a_seco
     assert_eq!(count(&url, "interactions").await, 300);
     assert_eq!(count(&url, "orders").await, 60);
     assert_eq!(count(&url, "opportunities").await, 15);
+    assert_eq!(count(&url, "service_requests").await, 6);
+    assert!(out.contains(", 6 service requests in"), "{out}");
+    check_service_requests(&url, 6).await;
 
     let again = demo(&url, &[], None);
     assert!(!again.status.success());
@@ -117,4 +125,76 @@ async fn demo_users_of_every_role_sign_in_and_chinese_search_finds_demo_customer
     assert!(hits.contains(&name.as_str()), "{two} → {found}");
     let bad = app.post_json("/api/v1/auth/login", None, &json!({"username": "admin", "password": "x"})).await;
     assert_eq!(bad.status().as_u16(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_service_requests_are_at_every_step_of_their_workflow() {
+    let (url, _) = fresh_database_url().await;
+    let o = run_crm(&["demo", "--customers", "250", "--seed", "7"], &url, None);
+    assert!(o.status.success(), "{}", text(&o));
+    let requests = check_service_requests(&url, 50).await;
+    let statuses: HashSet<_> = requests.iter().map(|r| r.status.code()).collect();
+    assert_eq!(statuses, ServiceStatus::ALL.iter().map(|s| s.code()).collect(), "{requests:?}");
+    let archived = requests.iter().filter(|r| r.status == ServiceStatus::Archived).count();
+    assert!(archived > requests.len() / 2, "mostly archived: {archived}");
+    assert!(requests.iter().any(|r| r.rounds == 2), "some were sent back once");
+}
+
+/// The generated service requests (one per five customers) are each of a generated customer,
+/// taken and handled by the manager of its division, with their steps in order and fields as
+/// their status gives them; the customer's satisfaction is its archived request's rating.
+async fn check_service_requests(url: &str, expected: usize) -> Vec<ServiceRequest> {
+    let db = open_db(url).await;
+    let system = Actor::system();
+    let customers = customers::list_customers(&db, &system, &ListRequest::first("number", 500)).await.unwrap();
+    let customers: HashMap<_, _> = customers.items.into_iter().map(|c| (c.id, c)).collect();
+    let mut managers = HashMap::new();
+    for (name, code) in [("华东", "huadong"), ("华北", "huabei"), ("华南", "huanan")] {
+        let division = db.division_by_name(name).await.unwrap().unwrap();
+        let manager = db.login_record(&format!("{code}_manager")).await.unwrap().unwrap();
+        managers.insert(division.id, manager.user_id);
+    }
+    let requests = service::list(&db, &system, &ListRequest::first("number", 500)).await.unwrap().items;
+    assert_eq!(requests.len(), expected);
+    let numbers: HashSet<_> = requests.iter().map(|r| r.number.as_str()).collect();
+    assert_eq!(numbers.len(), expected, "numbered once each");
+    let now = Utc::now();
+    for r in &requests {
+        let c = &customers[&r.customer_id];
+        assert_eq!(r.division_id, c.division_id, "{r:?}");
+        assert_eq!(r.created_by, Some(managers[&r.division_id]), "{r:?}");
+        assert_eq!(c.owner_id, r.created_by, "{r:?}");
+        assert_eq!(r.handler_id.is_some(), r.status != ServiceStatus::Created, "{r:?}");
+        assert!(r.handler_id.is_none() || r.handler_id == r.created_by, "{r:?}");
+        assert!(!r.summary.is_empty() && r.request.contains("来电反映"), "{r:?}");
+        assert_eq!(r.overdue_since, None, "left to the sla-check job");
+
+        let targets = db.service_targets(r.type_id).await.unwrap();
+        assert_eq!(r.respond_by - r.created_at, Duration::minutes(targets.response_minutes));
+        assert_eq!(r.resolve_by - r.created_at, Duration::minutes(targets.resolution_minutes));
+        let steps = [Some(c.created_at), Some(r.created_at), r.assigned_at, r.handled_at, r.feedback_at, r.archived_at];
+        let times: Vec<_> = steps.into_iter().flatten().collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{r:?}");
+        assert!(times.last().is_some_and(|t| *t <= now.max(c.created_at)), "{r:?}");
+        assert_eq!(r.updated_at, times.last().copied().unwrap().max(r.created_at), "{r:?}");
+
+        assert_eq!(r.assigned_at.is_some(), r.handler_id.is_some(), "{r:?}");
+        assert_eq!(r.handled_at.is_some(), r.handling.is_some(), "{r:?}");
+        assert_eq!(r.feedback_at.is_some(), r.satisfaction.is_some() && r.result.is_some(), "{r:?}");
+        match r.status {
+            ServiceStatus::Created => assert!(r.assigned_at.is_none() && r.rounds == 1, "{r:?}"),
+            ServiceStatus::Assigned => {
+                let sent_back = r.satisfaction.is_some_and(|s| s < 3) && r.handled_at.is_some();
+                assert!(if r.rounds == 1 { r.handled_at.is_none() } else { sent_back }, "{r:?}");
+            }
+            ServiceStatus::Handled => assert!(r.handled_at.is_some() && r.archived_at.is_none(), "{r:?}"),
+            ServiceStatus::Archived => {
+                assert!(r.satisfaction.is_some_and(|s| (3..=5).contains(&s)), "{r:?}");
+                assert_eq!(r.archived_at, r.feedback_at, "{r:?}");
+                assert_eq!(c.satisfaction, r.satisfaction, "rolled up into the customer: {r:?}");
+            }
+        }
+    }
+    db.close().await;
+    requests
 }

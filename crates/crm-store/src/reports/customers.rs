@@ -74,23 +74,39 @@ fn per_customer(scope: &Scope, filter: &ReportFilter, currency: Option<&str>, al
     sql
 }
 
-/// Per currency over all of time: how many customers of the scope had orders, the orders and
-/// their total, from the kept totals without ranking them.
-async fn kept_currency_sums(
+/// Per currency: the orders of the scope's customers in the period and their total, added up
+/// without grouping by customer; over all of time also how many customers had them (one kept
+/// row each). Over a period that count is the ranking's, as counting distinct customers here
+/// would sort them once more.
+async fn currency_sums(
     db: &Db,
     scope: &Scope,
     filter: &ReportFilter,
+    all_time: bool,
 ) -> Result<Vec<ContributionCurrency>, StoreError> {
     let mut customers = Sql::default();
     push_customers(&mut customers, scope, filter);
-    let mut sql = Sql::new(
-        "SELECT t.currency, COUNT(*) AS customers, CAST(SUM(t.orders) AS BIGINT) AS orders, \
-         CAST(SUM(t.total) AS BIGINT) AS total FROM customer_order_totals t",
-    );
+    let (alias, mut sql) = if all_time {
+        let sql = Sql::new(
+            "SELECT t.currency, COUNT(*) AS customers, CAST(SUM(t.orders) AS BIGINT) AS orders, \
+             CAST(SUM(t.total) AS BIGINT) AS total FROM customer_order_totals t",
+        );
+        ("t", sql)
+    } else {
+        let sql = Sql::new(
+            "SELECT o.currency, 0 AS customers, COUNT(*) AS orders, CAST(SUM(o.total) AS BIGINT) AS total \
+             FROM orders o",
+        );
+        ("o", sql)
+    };
     if !customers.is_empty() {
-        sql.push(" JOIN customers c ON c.id = t.customer_id");
+        sql.push(&format!(" JOIN customers c ON c.id = {alias}.customer_id"));
     }
-    sql.push(" WHERE 1 = 1").append(&customers).push(" GROUP BY t.currency");
+    sql.push(" WHERE 1 = 1");
+    if !all_time {
+        push_orders(&mut sql, filter);
+    }
+    sql.append(&customers).push(&format!(" GROUP BY {alias}.currency ORDER BY {alias}.currency"));
     let mut currencies = Vec::new();
     for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
         currencies.push(ContributionCurrency {
@@ -109,46 +125,33 @@ fn bounded_classes() -> Vec<(AbcClass, i64, i64)> {
     AbcClass::ALL.into_iter().filter_map(|c| c.bound().map(|(n, d)| (c, n, d))).collect()
 }
 
-/// Customers ranked by their total within their currency: the top `limit` of each and the
-/// rows where the running total crosses a class's bound. Over all of time it is one currency,
-/// `kept`, whose sums are known: the walk down its index stops after the last crossing. Over
-/// a period every currency at once, each row carrying its currency's sums, so that the orders
-/// are added up once.
-fn ranking(scope: &Scope, filter: &ReportFilter, kept: Option<&ContributionCurrency>, limit: i64) -> Sql {
-    let mut sql = per_customer(scope, filter, kept.map(|c| c.currency.as_str()), kept.is_some());
+/// The customers of one currency ranked by their total: the top `limit` and the rows where
+/// the running total crosses a class's bound. Over all of time the walk goes down an index of
+/// the kept totals and stops after the last crossing; over a period it also counts the
+/// customers ranked.
+fn ranking(scope: &Scope, filter: &ReportFilter, currency: &ContributionCurrency, all_time: bool, limit: i64) -> Sql {
+    let mut sql = per_customer(scope, filter, Some(&currency.currency), all_time);
     sql.push(
-        ", ranked AS (SELECT customer_id, currency, total, orders, ROW_NUMBER() OVER w AS place, \
+        ", ranked AS (SELECT customer_id, total, orders, ROW_NUMBER() OVER w AS place, \
          CAST(SUM(total) OVER w AS BIGINT) AS running",
     );
-    if kept.is_none() {
-        sql.push(
-            ", COUNT(*) OVER c AS customers, CAST(SUM(total) OVER c AS BIGINT) AS grand, \
-             CAST(SUM(orders) OVER c AS BIGINT) AS all_orders",
-        );
+    if !all_time {
+        sql.push(", COUNT(*) OVER () AS customers");
     }
     // The names by a subquery, not a join, so that the ranking streams through the filter
     // rather than being stored first.
     sql.push(
-        " FROM per WINDOW c AS (PARTITION BY currency), \
-         w AS (PARTITION BY currency ORDER BY total DESC, customer_id ROWS UNBOUNDED PRECEDING)) \
+        " FROM per WINDOW w AS (ORDER BY total DESC, customer_id ROWS UNBOUNDED PRECEDING)) \
          SELECT r.*, (SELECT cu.name FROM customers cu WHERE cu.id = r.customer_id) AS customer_name \
          FROM ranked r WHERE r.place <= ",
     );
     sql.bind(limit);
     let bounded = bounded_classes();
     for (_, n, d) in &bounded {
-        for (i, side) in [" < ", " >= "].into_iter().enumerate() {
-            let row = if i == 0 { "(r.running - r.total)" } else { "r.running" };
-            sql.push(if i == 0 { " OR (" } else { " AND " }).push(row).push(&format!(" * {d}")).push(side);
-            match kept {
-                Some(c) => sql.bind(c.total),
-                None => sql.push("r.grand"),
-            };
-            sql.push(&format!(" * {n}"));
-        }
-        sql.push(")");
+        sql.push(&format!(" OR ((r.running - r.total) * {d} < ")).bind(currency.total);
+        sql.push(&format!(" * {n} AND r.running * {d} >= ")).bind(currency.total).push(&format!(" * {n})"));
     }
-    if kept.is_some() {
+    if all_time {
         // Each bound is crossed once: past the top rows and the crossings nothing is needed.
         sql.push(" LIMIT ").bind(limit + bounded.len() as i64);
     }
@@ -165,73 +168,40 @@ pub async fn contribution(
     filter: &ReportFilter,
     limit: i64,
 ) -> Result<Contribution, StoreError> {
-    let mut rows = Vec::new();
-    let mut currencies = Vec::new();
-    if covers_all_time(db, filter).await? {
-        currencies = kept_currency_sums(db, scope, filter).await?;
-        for currency in &currencies {
-            rows.extend(
-                ranking(scope, filter, Some(currency), limit)
-                    .query()
-                    .fetch_all(&db.reader)
-                    .await
-                    .map_err(store_error)?,
-            );
-        }
-    } else {
-        rows = ranking(scope, filter, None, limit).query().fetch_all(&db.reader).await.map_err(store_error)?;
-    }
+    let all_time = covers_all_time(db, filter).await?;
+    let mut data = Contribution { rows: Vec::new(), currencies: currency_sums(db, scope, filter, all_time).await? };
     let bounded = bounded_classes();
-    // (customers, total) of each currency's ranking up to the end of each bounded class.
-    let mut ends: Vec<(String, Vec<(i64, i64)>)> = Vec::new();
-    let mut data = Contribution::default();
-    for r in rows {
-        let code = r.text("currency")?;
-        let currency = match currencies.iter().position(|c| c.currency == code) {
-            Some(i) => &currencies[i],
-            None => {
-                currencies.push(ContributionCurrency {
-                    currency: code.clone(),
-                    customers: r.int("customers")?,
-                    orders: r.int("all_orders")?,
-                    total: r.int("grand")?,
-                    classes: Vec::new(),
-                });
-                &currencies[currencies.len() - 1]
-            }
-        };
+    for currency in &mut data.currencies {
         let grand = currency.total;
-        let (place, total, running) = (r.int("place")?, r.int("total")?, r.int("running")?);
-        let (from, to) = (abc_class(running - total, grand), abc_class(running, grand));
-        let at = match ends.iter().position(|(c, _)| *c == code) {
-            Some(i) => i,
-            None => {
-                ends.push((code.clone(), vec![(0, 0); bounded.len()]));
-                ends.len() - 1
+        let sql = ranking(scope, filter, currency, all_time, limit);
+        // (customers, total) of the ranking up to the end of each bounded class.
+        let mut ends = vec![(0, 0); bounded.len()];
+        for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
+            let (place, total, running) = (r.int("place")?, r.int("total")?, r.int("running")?);
+            if !all_time {
+                currency.customers = r.int("customers")?;
             }
-        };
-        for ((class, _, _), end) in bounded.iter().zip(&mut ends[at].1) {
-            if from <= *class && *class < to {
-                *end = (place, running);
+            let (from, to) = (abc_class(running - total, grand), abc_class(running, grand));
+            for ((class, _, _), end) in bounded.iter().zip(&mut ends) {
+                if from <= *class && *class < to {
+                    *end = (place, running);
+                }
+            }
+            if place <= limit {
+                data.rows.push(RankedTotal {
+                    rank: place,
+                    customer_id: r.id("customer_id")?,
+                    customer_name: r.text("customer_name")?,
+                    currency: currency.currency.clone(),
+                    total,
+                    orders: r.int("orders")?,
+                    running,
+                });
             }
         }
-        if place <= limit {
-            data.rows.push(RankedTotal {
-                rank: place,
-                customer_id: r.id("customer_id")?,
-                customer_name: r.text("customer_name")?,
-                currency: code,
-                total,
-                orders: r.int("orders")?,
-                running,
-            });
-        }
-    }
-    for mut currency in currencies {
-        let class_ends = ends.iter().find(|(c, _)| *c == currency.currency).map(|(_, e)| e.clone()).unwrap_or_default();
         let mut before = (0, 0);
-        let last = (currency.customers, currency.total);
-        for (class, end) in AbcClass::ALL.into_iter().zip(class_ends.into_iter().chain([last])) {
+        let last = (currency.customers, grand);
+        for (class, end) in AbcClass::ALL.into_iter().zip(ends.into_iter().chain([last])) {
             if end.0 > before.0 {
                 currency.classes.push(ClassSum {
                     abc_class: class,
@@ -241,9 +211,7 @@ pub async fn contribution(
             }
             before = end;
         }
-        data.currencies.push(currency);
     }
-    data.currencies.sort_by(|a, b| a.currency.cmp(&b.currency));
     data.rows.sort_by(|a, b| (&a.currency, a.rank).cmp(&(&b.currency, b.rank)));
     Ok(data)
 }

@@ -26,7 +26,9 @@ impl App {
 
     pub fn with_db(config: Config, db: Db) -> Self {
         let access = Arc::new(config.access_settings());
-        App { state: AppState { db, config: Arc::new(config), access, metrics: Arc::new(Metrics::default()) } }
+        let reports = Arc::new(tokio::sync::Semaphore::new((config.database_max_connections as usize / 2).max(1)));
+        let config = Arc::new(config);
+        App { state: AppState { db, config, access, metrics: Arc::new(Metrics::default()), reports } }
     }
 }
 

@@ -37,6 +37,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub access: Arc<AccessSettings>,
     pub metrics: Arc<Metrics>,
+    /// Reports being computed at once: each holds a database connection for up to about a
+    /// second, so they may take half the pool at most and everyday reads keep the rest.
+    pub reports: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(OpenApi)]

@@ -56,6 +56,8 @@ pub struct ReportRequest<U> {
     pub reader: U,
     pub params: ReportParams,
     pub format: ListFormat,
+    /// Held until the answer is sent: reports wait their turn (`AppState::reports`).
+    _turn: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl<U: Reader> FromRequestParts<AppState> for ReportRequest<U> {
@@ -67,7 +69,11 @@ impl<U: Reader> FromRequestParts<AppState> for ReportRequest<U> {
             .await
             .map_err(|e| AppError::BadRequest(e.body_text()).into_response())?;
         let format = ListFormat::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
-        Ok(Self { state: state.clone(), reader, params, format })
+        // The semaphore is never closed, so waiting ends with a permit.
+        let _turn = state.reports.clone().acquire_owned().await.map_err(|e| {
+            AppError::Domain(crm_core::Error::Store(crm_core::store::StoreError::Other(e.into()))).into_response()
+        })?;
+        Ok(Self { state: state.clone(), reader, params, format, _turn })
     }
 }
 

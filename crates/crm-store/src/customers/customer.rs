@@ -188,7 +188,11 @@ fn special_filters(db: &Db, req: &ListRequest) -> Result<(Sql, ListRequest), Sto
                 extra.bind(value).push(")");
             }
             "region_id" => {
-                extra.push(" AND (c.region_id = ").bind(value).push(" OR rg.parent_id = ").bind(value).push(")");
+                // Tested on the customer's own column (held by the name index), not on the
+                // joined region, so a page by name skips other regions' customers without
+                // visiting their rows.
+                extra.push(" AND EXISTS (SELECT 1 FROM dictionary_entries fr WHERE fr.id = c.region_id AND (fr.id = ");
+                extra.bind(value).push(" OR fr.parent_id = ").bind(value).push("))");
             }
             "ids" => {
                 let ids: Vec<String> =

@@ -54,6 +54,11 @@ impl From<crm_core::store::StoreError> for AppError {
 }
 
 impl AppError {
+    /// A failure of the server itself (500), with its cause kept for the log only.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        AppError::Domain(Error::Store(crm_core::store::StoreError::Other(cause.into())))
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Domain(e) => e.code(),

@@ -14,7 +14,7 @@ use indicatif::ProgressBar;
 
 use crm_core::access::{Actor, Module};
 use crm_core::listing::{ListParams, ListRequest, Page};
-use crm_core::store::{StoreError, Versioned};
+use crm_core::store::Versioned;
 use crm_core::{Error, FieldError};
 
 use super::AppState;
@@ -195,7 +195,7 @@ impl<T: Serialize> IntoResponse for ListResponse<T> {
         };
         let body = match body {
             Ok(body) => body,
-            Err(e) => return AppError::Domain(Error::Store(StoreError::Other(e.into()))).into_response(),
+            Err(e) => return AppError::internal(e).into_response(),
         };
         let mut response = ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response();
         if let Some(value) = disposition.and_then(|d| HeaderValue::from_str(&d).ok()) {

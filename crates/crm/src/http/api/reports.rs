@@ -70,9 +70,7 @@ impl<U: Reader> FromRequestParts<AppState> for ReportRequest<U> {
             .map_err(|e| AppError::BadRequest(e.body_text()).into_response())?;
         let format = ListFormat::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
         // The semaphore is never closed, so waiting ends with a permit.
-        let _turn = state.reports.clone().acquire_owned().await.map_err(|e| {
-            AppError::Domain(crm_core::Error::Store(crm_core::store::StoreError::Other(e.into()))).into_response()
-        })?;
+        let _turn = state.reports.clone().acquire_owned().await.map_err(|e| AppError::internal(e).into_response())?;
         Ok(Self { state: state.clone(), reader, params, format, _turn })
     }
 }
@@ -90,9 +88,7 @@ impl<U: Reader> ReportRequest<U> {
             ListFormat::Download(file) => file,
         };
         self.actor().require(Module::Reports, Action::Export)?;
-        let records = report
-            .lines()
-            .map_err(|e| AppError::Domain(crm_core::Error::Store(crm_core::store::StoreError::Other(e.into()))))?;
+        let records = report.lines().map_err(AppError::internal)?;
         Ok(ListResponse::File { records, format: file, name: report.file_name(name) }.into_response())
     }
 }

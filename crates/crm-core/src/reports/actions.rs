@@ -155,8 +155,7 @@ pub async fn rfm<S: Store>(store: &S, actor: &Actor, params: &ReportParams, now:
     v.finish()?;
     let currency = currency.unwrap_or_default();
     let scope = actor.scope();
-    let cuts = store.rfm_cuts(&scope, &filter, &currency).await?;
-    let cells = store.rfm_cells(&scope, &filter, &cuts).await?;
+    let cells = store.rfm_cells(&scope, &filter, &currency).await?;
     let (items, totals) = rfm_summary(&currency, &cells);
     let Some(segment) = segment else {
         return Ok(Rfm::Segments(Report { items, totals }));
@@ -166,7 +165,7 @@ pub async fn rfm<S: Store>(store: &S, actor: &Actor, params: &ReportParams, now:
     let customers = if chosen.is_empty() {
         Vec::new()
     } else {
-        store.rfm_customers(&scope, &filter, &cuts, &chosen, as_of, limit).await?
+        store.rfm_customers(&scope, &filter, &currency, &chosen, as_of, limit).await?
     };
     Ok(Rfm::Customers(Report { items: customers, totals }))
 }

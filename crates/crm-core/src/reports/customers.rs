@@ -243,41 +243,13 @@ pub fn rfm_segment_of(r: bool, f: bool, m: bool) -> RfmSegment {
     }
 }
 
-/// Where each dimension's scores step up (RPT-6). Customers are ranked by a dimension, lowest
-/// first; the cut values are the values of the customers at the end of the first to fourth
-/// fifth of that ranking, and a customer scores 1 plus the number of cut values below its
-/// own. So each score holds about a fifth of the customers, and customers with equal values
-/// (the same day of last order, the same number of orders) always score alike.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RfmCuts {
-    pub currency: String,
-    pub recency: Vec<NaiveDate>,
-    pub frequency: Vec<i64>,
-    pub monetary: Vec<i64>,
-}
-
-/// The places (from 1) in a ranking of `n` customers where its first four fifths end.
-pub fn quintile_places(n: i64) -> [i64; 4] {
-    [1, 2, 3, 4].map(|j| (j * n + 4) / 5)
-}
-
-/// The cut values of a dimension from its histogram: each value with its count of customers,
-/// lowest value first.
-pub fn cuts_in_histogram<T: Clone>(histogram: &[(T, i64)]) -> Vec<T> {
-    let places = quintile_places(histogram.iter().map(|(_, n)| n).sum());
-    let mut cuts = Vec::new();
-    let mut seen = 0;
-    for (value, n) in histogram {
-        seen += n;
-        while cuts.len() < places.len() && places[cuts.len()] <= seen {
-            cuts.push(value.clone());
-        }
-    }
-    cuts
-}
-
-/// The customers with one combination of scores (each 1–5, 5 the most recent, most frequent
-/// or largest; see `RfmCuts`), as the store counts them.
+/// The customers with one combination of scores (RPT-6), as the store counts them. Each score
+/// is 1–5, 5 the most recent, most frequent or largest: customers are ranked by a dimension,
+/// lowest first; its cut values are the values of the customers at the end of the first to
+/// fourth fifth of that ranking (places `(j × n + 4) / 5` of `n`, j = 1…4), and a customer
+/// scores 1 plus the number of cut values below its own. So each score holds about a fifth of
+/// the customers, and customers with equal values (the same day of last order, the same
+/// number of orders) always score alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RfmCell {
     pub r: i64,
@@ -468,17 +440,6 @@ mod tests {
         assert_eq!(rows[0].customers, 1);
         assert_eq!(totals.customers, 3);
         assert_eq!(totals.average_scores[2].unwrap().to_string(), "3.333333");
-    }
-
-    #[test]
-    fn the_cut_values_are_those_at_the_end_of_each_fifth() {
-        assert_eq!(quintile_places(5), [1, 2, 3, 4]);
-        assert_eq!(quintile_places(12), [3, 5, 8, 10]);
-        assert_eq!(quintile_places(1), [1, 1, 1, 1]);
-        // Twelve customers: three with 1 order, six with 2, three with 5.
-        assert_eq!(cuts_in_histogram(&[(1, 3), (2, 6), (5, 3)]), [1, 2, 2, 5]);
-        assert_eq!(cuts_in_histogram(&[(7, 1)]), [7, 7, 7, 7]);
-        assert!(cuts_in_histogram::<i64>(&[]).is_empty());
     }
 
     #[test]

@@ -28,8 +28,8 @@ pub use churn::{
 };
 pub use customers::{
     AbcClass, ClassSum, CompositionBy, CompositionCell, CompositionRow, Contribution, ContributionCurrency,
-    ContributionRow, ContributionTotals, RankedTotal, RfmCell, RfmCustomer, RfmCuts, RfmSegment, RfmSegmentRow,
-    RfmTotals, abc_class, composition, cuts_in_histogram, quintile_places, rfm_segment_of, rfm_segments, rfm_summary,
+    ContributionRow, ContributionTotals, RankedTotal, RfmCell, RfmCustomer, RfmSegment, RfmSegmentRow, RfmTotals,
+    abc_class, composition, rfm_segment_of, rfm_segments, rfm_summary,
 };
 pub use dashboard::{
     Dashboard, DashboardKind, DivisionFigures, JobHealth, SystemHealth, TaskFigures, WarningFigures, WorkBy,

@@ -3,8 +3,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
     AgeingCell, ChurnHistory, ChurnRow, CompositionBy, CompositionCell, Contribution, DivisionFigures, PerformanceCell,
-    Period, ReasonTotal, ReportFilter, RfmCell, RfmCustomer, RfmCuts, RfmSegment, ServiceBy, ServiceSums, SystemHealth,
-    WorkBy, WorkCounts,
+    Period, ReasonTotal, ReportFilter, RfmCell, RfmCustomer, RfmSegment, ServiceBy, ServiceSums, SystemHealth, WorkBy,
+    WorkCounts,
 };
 use crate::access::Scope;
 use crate::store::StoreError;
@@ -34,19 +34,17 @@ pub trait ReportStore {
         period: Period,
         by: ServiceBy,
     ) -> Result<Vec<ServiceSums>, StoreError>;
-    /// The cut values of recency, frequency and monetary value over the customers with orders
-    /// in `currency` in the period.
-    async fn rfm_cuts(&self, scope: &Scope, filter: &ReportFilter, currency: &str) -> Result<RfmCuts, StoreError>;
-    /// Those customers scored 1–5 against `cuts` (of their currency), counted per combination of scores.
-    async fn rfm_cells(&self, scope: &Scope, filter: &ReportFilter, cuts: &RfmCuts)
+    /// The customers with orders in `currency` in the period, scored 1–5 against the cut
+    /// values of their own figures (see `RfmCell`), counted per combination of scores.
+    async fn rfm_cells(&self, scope: &Scope, filter: &ReportFilter, currency: &str)
     -> Result<Vec<RfmCell>, StoreError>;
-    /// The customers whose scores are one of `cells`, each given its cell's segment, largest
-    /// monetary value first. `as_of` is the day recency is counted to.
+    /// Those of the customers whose scores are one of `cells`, each given its cell's segment,
+    /// largest monetary value first. `as_of` is the day recency is counted to.
     async fn rfm_customers(
         &self,
         scope: &Scope,
         filter: &ReportFilter,
-        cuts: &RfmCuts,
+        currency: &str,
         cells: &[(RfmCell, RfmSegment)],
         as_of: NaiveDate,
         limit: i64,

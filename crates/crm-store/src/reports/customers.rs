@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crm_core::access::Scope;
 use crm_core::reports::{
     AbcClass, ClassSum, CompositionBy, CompositionCell, Contribution, ContributionCurrency, Period, RankedTotal,
-    ReportFilter, RfmCell, RfmCustomer, RfmCuts, RfmSegment, abc_class, cuts_in_histogram, quintile_places,
+    ReportFilter, RfmCell, RfmCustomer, RfmSegment, abc_class,
 };
 use crm_core::store::StoreError;
 
@@ -36,7 +36,7 @@ async fn covers_all_time(db: &Db, filter: &ReportFilter) -> Result<bool, StoreEr
     Ok(from_ok && to_ok)
 }
 
-/// `WITH per AS (…)`: each customer of the scope with its orders' total, count and latest
+/// `SELECT …` for `per`: each customer of the scope with its orders' total, count and latest
 /// date per currency (or in `currency` only) in the filter's period. Over all of time they are
 /// the kept `customer_order_totals`, read without the customers when the scope is everything,
 /// so that ranking them walks an index.
@@ -44,7 +44,7 @@ fn per_customer(scope: &Scope, filter: &ReportFilter, currency: Option<&str>, al
     let mut customers = Sql::default();
     push_customers(&mut customers, scope, filter);
     let alias = if all_time { "t" } else { "o" };
-    let mut sql = Sql::new("WITH per AS (SELECT ");
+    let mut sql = Sql::new("SELECT ");
     if all_time {
         sql.push(
             "t.customer_id, t.currency, t.total, t.orders, t.last_order_date AS last_date \
@@ -70,43 +70,22 @@ fn per_customer(scope: &Scope, filter: &ReportFilter, currency: Option<&str>, al
     if !all_time {
         sql.push(" GROUP BY o.customer_id, o.currency");
     }
-    sql.push(")");
     sql
 }
 
-/// Per currency: the orders of the scope's customers in the period and their total, added up
-/// without grouping by customer; over all of time also how many customers had them (one kept
-/// row each). Over a period that count is the ranking's, as counting distinct customers here
-/// would sort them once more.
-async fn currency_sums(
-    db: &Db,
-    scope: &Scope,
-    filter: &ReportFilter,
-    all_time: bool,
-) -> Result<Vec<ContributionCurrency>, StoreError> {
+/// Per currency over all of time: how many of the scope's customers have orders, and their
+/// orders and total, from the kept totals (one row a customer and currency).
+async fn all_time_sums(db: &Db, scope: &Scope, filter: &ReportFilter) -> Result<Vec<ContributionCurrency>, StoreError> {
     let mut customers = Sql::default();
     push_customers(&mut customers, scope, filter);
-    let (alias, mut sql) = if all_time {
-        let sql = Sql::new(
-            "SELECT t.currency, COUNT(*) AS customers, CAST(SUM(t.orders) AS BIGINT) AS orders, \
-             CAST(SUM(t.total) AS BIGINT) AS total FROM customer_order_totals t",
-        );
-        ("t", sql)
-    } else {
-        let sql = Sql::new(
-            "SELECT o.currency, 0 AS customers, COUNT(*) AS orders, CAST(SUM(o.total) AS BIGINT) AS total \
-             FROM orders o",
-        );
-        ("o", sql)
-    };
+    let mut sql = Sql::new(
+        "SELECT t.currency, COUNT(*) AS customers, CAST(SUM(t.orders) AS BIGINT) AS orders, \
+         CAST(SUM(t.total) AS BIGINT) AS total FROM customer_order_totals t",
+    );
     if !customers.is_empty() {
-        sql.push(&format!(" JOIN customers c ON c.id = {alias}.customer_id"));
+        sql.push(" JOIN customers c ON c.id = t.customer_id WHERE 1 = 1").append(&customers);
     }
-    sql.push(" WHERE 1 = 1");
-    if !all_time {
-        push_orders(&mut sql, filter);
-    }
-    sql.append(&customers).push(&format!(" GROUP BY {alias}.currency ORDER BY {alias}.currency"));
+    sql.push(" GROUP BY t.currency ORDER BY t.currency");
     let mut currencies = Vec::new();
     for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
         currencies.push(ContributionCurrency {
@@ -125,33 +104,45 @@ fn bounded_classes() -> Vec<(AbcClass, i64, i64)> {
     AbcClass::ALL.into_iter().filter_map(|c| c.bound().map(|(n, d)| (c, n, d))).collect()
 }
 
-/// The customers of one currency ranked by their total: the top `limit` and the rows where
-/// the running total crosses a class's bound. Over all of time the walk goes down an index of
-/// the kept totals and stops after the last crossing; over a period it also counts the
-/// customers ranked.
-fn ranking(scope: &Scope, filter: &ReportFilter, currency: &ContributionCurrency, all_time: bool, limit: i64) -> Sql {
-    let mut sql = per_customer(scope, filter, Some(&currency.currency), all_time);
+/// The customers ranked by their total within each currency: the top `limit` and the rows
+/// where the running total crosses a class's bound, each with its currency's sums.
+///
+/// With `known` (over all of time, one currency whose sums are known) the walk goes down an
+/// index of the kept totals and stops after the last crossing. Over a period the orders are
+/// added up per customer once for every currency, and the sums come from the ranking itself.
+fn ranking(scope: &Scope, filter: &ReportFilter, known: Option<&ContributionCurrency>, limit: i64) -> Sql {
+    let mut sql = Sql::new("WITH per AS (");
+    sql.append(&per_customer(scope, filter, known.map(|c| c.currency.as_str()), known.is_some()));
     sql.push(
-        ", ranked AS (SELECT customer_id, total, orders, ROW_NUMBER() OVER w AS place, \
-         CAST(SUM(total) OVER w AS BIGINT) AS running",
+        "), ranked AS (SELECT customer_id, currency, total, orders, ROW_NUMBER() OVER w AS place, \
+         CAST(SUM(total) OVER w AS BIGINT) AS running, ",
     );
-    if !all_time {
-        sql.push(", COUNT(*) OVER () AS customers");
+    match known {
+        Some(c) => {
+            sql.bind(c.customers).push(" AS customers, ").bind(c.orders).push(" AS all_orders, ");
+            sql.bind(c.total).push(" AS grand");
+        }
+        None => {
+            sql.push(
+                "COUNT(*) OVER c AS customers, CAST(SUM(orders) OVER c AS BIGINT) AS all_orders, \
+                 CAST(SUM(total) OVER c AS BIGINT) AS grand",
+            );
+        }
     }
     // The names by a subquery, not a join, so that the ranking streams through the filter
     // rather than being stored first.
     sql.push(
-        " FROM per WINDOW w AS (ORDER BY total DESC, customer_id ROWS UNBOUNDED PRECEDING)) \
+        " FROM per WINDOW w AS (PARTITION BY currency ORDER BY total DESC, customer_id ROWS UNBOUNDED PRECEDING), \
+         c AS (PARTITION BY currency)) \
          SELECT r.*, (SELECT cu.name FROM customers cu WHERE cu.id = r.customer_id) AS customer_name \
          FROM ranked r WHERE r.place <= ",
     );
     sql.bind(limit);
     let bounded = bounded_classes();
     for (_, n, d) in &bounded {
-        sql.push(&format!(" OR ((r.running - r.total) * {d} < ")).bind(currency.total);
-        sql.push(&format!(" * {n} AND r.running * {d} >= ")).bind(currency.total).push(&format!(" * {n})"));
+        sql.push(&format!(" OR ((r.running - r.total) * {d} < r.grand * {n} AND r.running * {d} >= r.grand * {n})"));
     }
-    if all_time {
+    if known.is_some() {
         // Each bound is crossed once: past the top rows and the crossings nothing is needed.
         sql.push(" LIMIT ").bind(limit + bounded.len() as i64);
     }
@@ -168,21 +159,36 @@ pub async fn contribution(
     filter: &ReportFilter,
     limit: i64,
 ) -> Result<Contribution, StoreError> {
-    let all_time = covers_all_time(db, filter).await?;
-    let mut data = Contribution { rows: Vec::new(), currencies: currency_sums(db, scope, filter, all_time).await? };
+    let statements = if covers_all_time(db, filter).await? {
+        all_time_sums(db, scope, filter).await?.iter().map(|c| ranking(scope, filter, Some(c), limit)).collect()
+    } else {
+        vec![ranking(scope, filter, None, limit)]
+    };
+    let mut data = Contribution::default();
+    // Per currency: the (customers, total) of the ranking up to the end of each bounded class.
+    let mut ends: Vec<Vec<(i64, i64)>> = Vec::new();
     let bounded = bounded_classes();
-    for currency in &mut data.currencies {
-        let grand = currency.total;
-        let sql = ranking(scope, filter, currency, all_time, limit);
-        // (customers, total) of the ranking up to the end of each bounded class.
-        let mut ends = vec![(0, 0); bounded.len()];
+    for sql in statements {
         for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
+            let currency = r.text("currency")?;
+            let at = match data.currencies.iter().position(|c| c.currency == currency) {
+                Some(at) => at,
+                None => {
+                    data.currencies.push(ContributionCurrency {
+                        currency: currency.clone(),
+                        customers: r.int("customers")?,
+                        orders: r.int("all_orders")?,
+                        total: r.int("grand")?,
+                        classes: Vec::new(),
+                    });
+                    ends.push(vec![(0, 0); bounded.len()]);
+                    data.currencies.len() - 1
+                }
+            };
             let (place, total, running) = (r.int("place")?, r.int("total")?, r.int("running")?);
-            if !all_time {
-                currency.customers = r.int("customers")?;
-            }
+            let grand = data.currencies[at].total;
             let (from, to) = (abc_class(running - total, grand), abc_class(running, grand));
-            for ((class, _, _), end) in bounded.iter().zip(&mut ends) {
+            for ((class, _, _), end) in bounded.iter().zip(&mut ends[at]) {
                 if from <= *class && *class < to {
                     *end = (place, running);
                 }
@@ -192,15 +198,17 @@ pub async fn contribution(
                     rank: place,
                     customer_id: r.id("customer_id")?,
                     customer_name: r.text("customer_name")?,
-                    currency: currency.currency.clone(),
+                    currency,
                     total,
                     orders: r.int("orders")?,
                     running,
                 });
             }
         }
+    }
+    for (currency, ends) in data.currencies.iter_mut().zip(ends) {
         let mut before = (0, 0);
-        let last = (currency.customers, grand);
+        let last = (currency.customers, currency.total);
         for (class, end) in AbcClass::ALL.into_iter().zip(ends.into_iter().chain([last])) {
             if end.0 > before.0 {
                 currency.classes.push(ClassSum {
@@ -212,6 +220,7 @@ pub async fn contribution(
             before = end;
         }
     }
+    data.currencies.sort_by(|a, b| a.currency.cmp(&b.currency));
     data.rows.sort_by(|a, b| (&a.currency, a.rank).cmp(&(&b.currency, b.rank)));
     Ok(data)
 }
@@ -264,81 +273,54 @@ fn parse_day(text: &str) -> Result<NaiveDate, StoreError> {
         .map_err(|_| StoreError::Other(format!("bad order date {text:?}").into()))
 }
 
-/// The histograms of the last order's day and of the number of orders, and the monetary
-/// values at the quintile places of the ranking by it. Over all of time each is its own
-/// statement walking an index of the kept totals; over a period one statement, so that the
-/// customers' figures are added up once.
-pub async fn rfm_cuts(db: &Db, scope: &Scope, filter: &ReportFilter, currency: &str) -> Result<RfmCuts, StoreError> {
-    const HISTOGRAMS: [&str; 3] = [
-        "SELECT 'r' AS dimension, last_date AS day, CAST(0 AS BIGINT) AS v, COUNT(*) AS n FROM per GROUP BY last_date",
-        "SELECT 'f' AS dimension, '' AS day, orders AS v, COUNT(*) AS n FROM per GROUP BY orders",
-        "SELECT 'm' AS dimension, '' AS day, x.total AS v, x.place AS n FROM (SELECT total, ROW_NUMBER() OVER (ORDER BY total) AS place FROM per) x, \
-         (SELECT COUNT(*) AS k FROM per) c WHERE (x.place - 1) * 5 / c.k < x.place * 5 / c.k AND (x.place - 1) * 5 / c.k < 4",
-    ];
-    let all_time = covers_all_time(db, filter).await?;
-    let statements: Vec<String> =
-        if all_time { HISTOGRAMS.map(String::from).to_vec() } else { vec![HISTOGRAMS.join(" UNION ALL ")] };
-    let mut rows = Vec::new();
-    for statement in statements {
-        let mut sql = per_customer(scope, filter, Some(currency), all_time);
-        sql.push(" ").push(&statement);
-        rows.extend(sql.query().fetch_all(&db.reader).await.map_err(store_error)?);
-    }
-    let (mut days, mut counts, mut ranked) = (Vec::new(), Vec::new(), Vec::new());
-    for r in rows {
-        let (v, n) = (r.int("v")?, r.int("n")?);
-        match r.text("dimension")?.as_str() {
-            "r" => days.push((parse_day(&r.text("day")?)?, n)),
-            "f" => counts.push((v, n)),
-            _ => ranked.push((n, v)),
-        }
-    }
-    days.sort();
-    counts.sort();
-    let customers = days.iter().map(|(_, n)| n).sum();
-    let monetary = quintile_places(customers)
-        .into_iter()
-        .filter_map(|place| ranked.iter().find(|(p, _)| *p == place).map(|(_, v)| *v))
-        .collect();
-    Ok(RfmCuts {
-        currency: currency.to_string(),
-        recency: cuts_in_histogram(&days),
-        frequency: cuts_in_histogram(&counts),
-        monetary,
-    })
-}
+/// The dimensions of RFM: each score's name (also the prefix of its cut values' columns) and
+/// the column of `per` it measures.
+const DIMENSIONS: [(&str, &str); 3] = [("r", "last_date"), ("f", "orders"), ("m", "total")];
 
-/// `CASE … END`: the score of `column` against its cut values.
-fn push_score<T: Clone + Into<crate::sql::Arg>>(sql: &mut Sql, column: &str, cuts: &[T]) {
-    sql.push("CASE");
-    for (i, cut) in cuts.iter().enumerate().rev() {
-        sql.push(&format!(" WHEN {column} > ")).bind(cut.clone()).push(&format!(" THEN {}", i + 2));
-    }
-    sql.push(" ELSE 1 END");
-}
-
-/// `WITH per AS …, scored AS …`: each customer with orders in the cuts' currency in the
+/// `WITH per AS MATERIALIZED …, scored AS …`: each customer with orders in `currency` in the
 /// period, with the date of its last order, its orders and their total, and its scores.
-async fn scored(db: &Db, scope: &Scope, filter: &ReportFilter, cuts: &RfmCuts) -> Result<Sql, StoreError> {
-    let mut sql = per_customer(scope, filter, Some(&cuts.currency), covers_all_time(db, filter).await?);
-    sql.push(", scored AS (SELECT customer_id, last_date, orders AS frequency, total AS monetary, ");
-    let days: Vec<String> = cuts.recency.iter().map(NaiveDate::to_string).collect();
-    push_score(&mut sql, "last_date", &days);
-    sql.push(" AS r, ");
-    push_score(&mut sql, "orders", &cuts.frequency);
-    sql.push(" AS f, ");
-    push_score(&mut sql, "total", &cuts.monetary);
-    sql.push(" AS m FROM per) ");
-    Ok(sql)
+///
+/// A dimension's cut values are the values at the places where the first to fourth fifth of
+/// the ranking by it ends (`cuts`, one row `r1`…`m4`); a customer scores 1 plus the number
+/// of cut values below its own (see `RfmCell`). They are found in each dimension's histogram
+/// with its running count, so that no customer is ranked one by one, and in the statement
+/// that scores, so that the customers' figures are added up once.
+fn scored(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool) -> Sql {
+    let mut sql = Sql::new("WITH per AS MATERIALIZED (");
+    sql.append(&per_customer(scope, filter, Some(currency), all_time));
+    sql.push("), k AS (SELECT COUNT(*) AS n FROM per)");
+    for (score, column) in DIMENSIONS {
+        sql.push(&format!(
+            ", {score}_seen AS (SELECT {column} AS v, SUM(COUNT(*)) OVER (ORDER BY {column}) AS seen \
+             FROM per GROUP BY {column})"
+        ));
+    }
+    let cuts: Vec<String> = DIMENSIONS
+        .iter()
+        .flat_map(|(score, _)| {
+            (1..=4).map(move |j| {
+                format!("(SELECT MIN(v) FROM {score}_seen, k WHERE seen >= ({j} * k.n + 4) / 5) AS {score}{j}")
+            })
+        })
+        .collect();
+    // Materialized, or each score's every step would look its cut value up again.
+    sql.push(", cuts AS MATERIALIZED (SELECT ").push(&cuts.join(", ")).push(")");
+    sql.push(", scored AS (SELECT per.customer_id, per.last_date, per.orders AS frequency, per.total AS monetary");
+    for (score, column) in DIMENSIONS {
+        let steps: String = (1..=4).rev().map(|j| format!(" WHEN {column} > {score}{j} THEN {}", j + 1)).collect();
+        sql.push(&format!(", CASE{steps} ELSE 1 END AS {score}"));
+    }
+    sql.push(" FROM per CROSS JOIN cuts) ");
+    sql
 }
 
 pub async fn rfm_cells(
     db: &Db,
     scope: &Scope,
     filter: &ReportFilter,
-    cuts: &RfmCuts,
+    currency: &str,
 ) -> Result<Vec<RfmCell>, StoreError> {
-    let mut sql = scored(db, scope, filter, cuts).await?;
+    let mut sql = scored(scope, filter, currency, covers_all_time(db, filter).await?);
     sql.push("SELECT r, f, m, COUNT(*) AS n, CAST(SUM(monetary) AS BIGINT) AS total FROM scored GROUP BY r, f, m ORDER BY r, f, m");
     let rows = sql.query().fetch_all(&db.reader).await.map_err(store_error)?;
     rows.iter()
@@ -358,23 +340,19 @@ pub async fn rfm_customers(
     db: &Db,
     scope: &Scope,
     filter: &ReportFilter,
-    cuts: &RfmCuts,
+    currency: &str,
     cells: &[(RfmCell, RfmSegment)],
     as_of: NaiveDate,
     limit: i64,
 ) -> Result<Vec<RfmCustomer>, StoreError> {
-    let mut sql = scored(db, scope, filter, cuts).await?;
-    sql.push("SELECT s.*, cu.name FROM scored s JOIN customers cu ON cu.id = s.customer_id WHERE (1 = 0");
+    let mut sql = scored(scope, filter, currency, covers_all_time(db, filter).await?);
+    sql.push("SELECT s.*, (SELECT cu.name FROM customers cu WHERE cu.id = s.customer_id) AS name FROM (SELECT * FROM scored WHERE (1 = 0");
     for (cell, _) in cells {
-        sql.push(" OR (s.r = ")
-            .bind(cell.r)
-            .push(" AND s.f = ")
-            .bind(cell.f)
-            .push(" AND s.m = ")
-            .bind(cell.m)
-            .push(")");
+        sql.push(" OR (r = ").bind(cell.r).push(" AND f = ").bind(cell.f).push(" AND m = ").bind(cell.m).push(")");
     }
-    sql.push(") ORDER BY s.monetary DESC, s.customer_id LIMIT ").bind(limit);
+    // The names of the page's customers only, not of every one in the cells.
+    sql.push(") ORDER BY monetary DESC, customer_id LIMIT ").bind(limit);
+    sql.push(") s ORDER BY s.monetary DESC, s.customer_id");
     let mut customers = Vec::new();
     for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
         let (rs, fs, ms) = (r.int("r")?, r.int("f")?, r.int("m")?);

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crm_core::access::Scope;
 use crm_core::reports::{
     AgeingCell, ChurnHistory, ChurnRow, CompositionBy, CompositionCell, Contribution, DivisionFigures, PerformanceCell,
-    Period, ReasonTotal, ReportFilter, ReportStore, RfmCell, RfmCustomer, RfmCuts, RfmSegment, ServiceBy, ServiceSums,
+    Period, ReasonTotal, ReportFilter, ReportStore, RfmCell, RfmCustomer, RfmSegment, ServiceBy, ServiceSums,
     SystemHealth, WorkBy, WorkCounts,
 };
 use crm_core::store::StoreError;
@@ -80,27 +80,24 @@ impl ReportStore for Db {
     ) -> Result<Vec<ServiceSums>, StoreError> {
         service::sums(self, scope, filter, period, by).await
     }
-    async fn rfm_cuts(&self, scope: &Scope, filter: &ReportFilter, currency: &str) -> Result<RfmCuts, StoreError> {
-        customers::rfm_cuts(self, scope, filter, currency).await
-    }
     async fn rfm_cells(
         &self,
         scope: &Scope,
         filter: &ReportFilter,
-        cuts: &RfmCuts,
+        currency: &str,
     ) -> Result<Vec<RfmCell>, StoreError> {
-        customers::rfm_cells(self, scope, filter, cuts).await
+        customers::rfm_cells(self, scope, filter, currency).await
     }
     async fn rfm_customers(
         &self,
         scope: &Scope,
         filter: &ReportFilter,
-        cuts: &RfmCuts,
+        currency: &str,
         cells: &[(RfmCell, RfmSegment)],
         as_of: NaiveDate,
         limit: i64,
     ) -> Result<Vec<RfmCustomer>, StoreError> {
-        customers::rfm_customers(self, scope, filter, cuts, cells, as_of, limit).await
+        customers::rfm_customers(self, scope, filter, currency, cells, as_of, limit).await
     }
     async fn churn_losses(
         &self,

@@ -9,7 +9,7 @@ use super::{
     AgeingRow, ChurnMonthSpan, ChurnRow, ChurnTotals, CompositionBy, CompositionRow, ContributionRow,
     ContributionTotals, Dashboard, DashboardKind, OwnerPerformance, Report, ReportParams, RfmCustomer, RfmSegment,
     RfmSegmentRow, RfmTotals, ServiceBy, ServiceRow, ServiceSums, TaskFigures, WarningFigures, WorkBy, chart_months,
-    churn_rates, composition as compose, merge_work, reason_totals, rfm_segments, rfm_summary,
+    churn_rates, composition as compose, merge_work, reason_totals, rfm_summary,
 };
 use crate::access::{Action, Actor, DataScope, Module};
 use crate::churn::ChurnStatus;
@@ -155,18 +155,14 @@ pub async fn rfm<S: Store>(store: &S, actor: &Actor, params: &ReportParams, now:
     v.finish()?;
     let currency = currency.unwrap_or_default();
     let scope = actor.scope();
-    let cells = store.rfm_cells(&scope, &filter, &currency).await?;
-    let (items, totals) = rfm_summary(&currency, &cells);
     let Some(segment) = segment else {
+        let cells = store.rfm_cells(&scope, &filter, &currency).await?;
+        let (items, totals) = rfm_summary(&currency, &cells);
         return Ok(Rfm::Segments(Report { items, totals }));
     };
-    let chosen: Vec<_> = rfm_segments(&cells).into_iter().filter(|(_, s)| *s == segment).collect();
     let as_of = filter.to.unwrap_or_else(|| today(actor, now));
-    let customers = if chosen.is_empty() {
-        Vec::new()
-    } else {
-        store.rfm_customers(&scope, &filter, &currency, &chosen, as_of, limit).await?
-    };
+    let (cells, customers) = store.rfm_segment(&scope, &filter, &currency, segment, as_of, limit).await?;
+    let (_, totals) = rfm_summary(&currency, &cells);
     Ok(Rfm::Customers(Report { items: customers, totals }))
 }
 

@@ -229,6 +229,18 @@ code_enum! {
     }
 }
 
+impl RfmSegment {
+    /// Whether recency, frequency and monetary value are high in this segment: the inverse
+    /// of `rfm_segment_of`.
+    pub fn high(self) -> [bool; 3] {
+        let both = [true, false];
+        both.into_iter()
+            .flat_map(|r| both.into_iter().flat_map(move |f| both.map(|m| [r, f, m])))
+            .find(|[r, f, m]| rfm_segment_of(*r, *f, *m) == self)
+            .expect("every segment has its combination")
+    }
+}
+
 /// The segment of high (`true`) or low recency, frequency and monetary value.
 pub fn rfm_segment_of(r: bool, f: bool, m: bool) -> RfmSegment {
     match (r, f, m) {
@@ -440,6 +452,14 @@ mod tests {
         assert_eq!(rows[0].customers, 1);
         assert_eq!(totals.customers, 3);
         assert_eq!(totals.average_scores[2].unwrap().to_string(), "3.333333");
+    }
+
+    #[test]
+    fn a_segments_high_scores_give_back_the_segment() {
+        for segment in RfmSegment::ALL {
+            let [r, f, m] = segment.high();
+            assert_eq!(rfm_segment_of(r, f, m), segment);
+        }
     }
 
     #[test]

@@ -38,17 +38,18 @@ pub trait ReportStore {
     /// values of their own figures (see `RfmCell`), counted per combination of scores.
     async fn rfm_cells(&self, scope: &Scope, filter: &ReportFilter, currency: &str)
     -> Result<Vec<RfmCell>, StoreError>;
-    /// Those of the customers whose scores are one of `cells`, each given its cell's segment,
-    /// largest monetary value first. `as_of` is the day recency is counted to.
-    async fn rfm_customers(
+    /// The cells as `rfm_cells` counts them and, in the same pass, the customers of
+    /// `segment` (see `rfm_segments`), the `limit` with the largest monetary value first.
+    /// `as_of` is the day recency is counted to.
+    async fn rfm_segment(
         &self,
         scope: &Scope,
         filter: &ReportFilter,
         currency: &str,
-        cells: &[(RfmCell, RfmSegment)],
+        segment: RfmSegment,
         as_of: NaiveDate,
         limit: i64,
-    ) -> Result<Vec<RfmCustomer>, StoreError>;
+    ) -> Result<(Vec<RfmCell>, Vec<RfmCustomer>), StoreError>;
     /// Churn warnings confirmed lost in the period: the `limit` latest and the count per reason.
     async fn churn_losses(
         &self,

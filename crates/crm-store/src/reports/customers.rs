@@ -277,7 +277,7 @@ fn parse_day(text: &str) -> Result<NaiveDate, StoreError> {
 /// the column of `per` it measures.
 const DIMENSIONS: [(&str, &str); 3] = [("r", "last_date"), ("f", "orders"), ("m", "total")];
 
-/// `WITH per AS MATERIALIZED …, scored AS …`: each customer with orders in `currency` in the
+/// `WITH per AS …, scored AS …`: each customer with orders in `currency` in the
 /// period, with the date of its last order, its orders and their total, and its scores.
 ///
 /// A dimension's cut values are the values at the places where the first to fourth fifth of
@@ -286,7 +286,9 @@ const DIMENSIONS: [(&str, &str); 3] = [("r", "last_date"), ("f", "orders"), ("m"
 /// with its running count, so that no customer is ranked one by one, and in the statement
 /// that scores, so that the customers' figures are added up once.
 fn scored(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool) -> Sql {
-    let mut sql = Sql::new("WITH per AS MATERIALIZED (");
+    // A period's figures are added up once and kept for the histograms and the scores; the
+    // kept totals are read again by each, so that a histogram can walk an index in its order.
+    let mut sql = Sql::new(if all_time { "WITH per AS NOT MATERIALIZED (" } else { "WITH per AS MATERIALIZED (" });
     sql.append(&per_customer(scope, filter, Some(currency), all_time));
     sql.push("), k AS (SELECT COUNT(*) AS n FROM per)");
     for (score, column) in DIMENSIONS {
@@ -305,7 +307,9 @@ fn scored(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool) 
         .collect();
     // Materialized, or each score's every step would look its cut value up again.
     sql.push(", cuts AS MATERIALIZED (SELECT ").push(&cuts.join(", ")).push(")");
-    sql.push(", scored AS (SELECT per.customer_id, per.last_date, per.orders AS frequency, per.total AS monetary");
+    // Scored once into a work table: counting the cells and picking a segment's customers
+    // both read it, and computing the scores row by row inside the grouping was slower.
+    sql.push(", scored AS MATERIALIZED (SELECT per.customer_id, per.last_date, per.orders AS frequency, per.total AS monetary");
     for (score, column) in DIMENSIONS {
         let steps: String = (1..=4).rev().map(|j| format!(" WHEN {column} > {score}{j} THEN {}", j + 1)).collect();
         sql.push(&format!(", CASE{steps} ELSE 1 END AS {score}"));
@@ -336,31 +340,38 @@ pub async fn rfm_cells(
         .collect()
 }
 
-pub async fn rfm_customers(
+pub async fn rfm_segment(
     db: &Db,
     scope: &Scope,
     filter: &ReportFilter,
     currency: &str,
-    cells: &[(RfmCell, RfmSegment)],
+    segment: RfmSegment,
     as_of: NaiveDate,
     limit: i64,
-) -> Result<Vec<RfmCustomer>, StoreError> {
+) -> Result<(Vec<RfmCell>, Vec<RfmCustomer>), StoreError> {
     let mut sql = scored(scope, filter, currency, covers_all_time(db, filter).await?);
-    sql.push("SELECT s.*, (SELECT cu.name FROM customers cu WHERE cu.id = s.customer_id) AS name FROM (SELECT * FROM scored WHERE (1 = 0");
-    for (cell, _) in cells {
-        sql.push(" OR (r = ").bind(cell.r).push(" AND f = ").bind(cell.f).push(" AND m = ").bind(cell.m).push(")");
+    // The segment's rule is `rfm_segments`': a score is high above its average over all
+    // the customers scored, here from the cells so that the customers are read once.
+    sql.push(
+        ", cells AS (SELECT r, f, m, COUNT(*) AS n, CAST(SUM(monetary) AS BIGINT) AS total FROM scored GROUP BY r, f, m), \
+         averages AS (SELECT SUM(n) AS n, SUM(r * n) AS r, SUM(f * n) AS f, SUM(m * n) AS m FROM cells) \
+         SELECT 'cell' AS kind, r, f, m, n, total AS monetary, NULL AS customer_id, NULL AS last_date, \
+         NULL AS frequency, NULL AS name FROM cells UNION ALL \
+         SELECT 'customer', x.r, x.f, x.m, 1, x.monetary, x.customer_id, x.last_date, x.frequency, \
+         (SELECT cu.name FROM customers cu WHERE cu.id = x.customer_id) FROM (SELECT s.* FROM scored s CROSS JOIN averages a WHERE 1 = 1",
+    );
+    for (score, high) in ["r", "f", "m"].into_iter().zip(segment.high()) {
+        sql.push(&format!(" AND s.{score} * a.n {} a.{score}", if high { ">" } else { "<=" }));
     }
-    // The names of the page's customers only, not of every one in the cells.
-    sql.push(") ORDER BY monetary DESC, customer_id LIMIT ").bind(limit);
-    sql.push(") s ORDER BY s.monetary DESC, s.customer_id");
-    let mut customers = Vec::new();
+    // The names of the page's customers only, not of every one in the segment.
+    sql.push(" ORDER BY s.monetary DESC, s.customer_id LIMIT ").bind(limit).push(") x");
+    let (mut cells, mut customers) = (Vec::new(), Vec::new());
     for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
-        let (rs, fs, ms) = (r.int("r")?, r.int("f")?, r.int("m")?);
-        let segment = cells
-            .iter()
-            .find(|(c, _)| (c.r, c.f, c.m) == (rs, fs, ms))
-            .map(|(_, s)| *s)
-            .ok_or_else(|| StoreError::Other("customer outside the asked cells".into()))?;
+        let (rs, fs, ms, monetary) = (r.int("r")?, r.int("f")?, r.int("m")?, r.int("monetary")?);
+        if r.text("kind")? == "cell" {
+            cells.push(RfmCell { r: rs, f: fs, m: ms, customers: r.int("n")?, monetary });
+            continue;
+        }
         let last_order_date = parse_day(&r.text("last_date")?)?;
         customers.push(RfmCustomer {
             customer_id: r.id("customer_id")?,
@@ -368,12 +379,14 @@ pub async fn rfm_customers(
             last_order_date,
             recency_days: (as_of - last_order_date).num_days(),
             frequency: r.int("frequency")?,
-            monetary: r.int("monetary")?,
+            monetary,
             r: rs,
             f: fs,
             m: ms,
             segment,
         });
     }
-    Ok(customers)
+    cells.sort_by_key(|c| (c.r, c.f, c.m));
+    customers.sort_by(|a, b| b.monetary.cmp(&a.monetary).then(a.customer_id.cmp(&b.customer_id)));
+    Ok((cells, customers))
 }

@@ -88,16 +88,16 @@ impl ReportStore for Db {
     ) -> Result<Vec<RfmCell>, StoreError> {
         customers::rfm_cells(self, scope, filter, currency).await
     }
-    async fn rfm_customers(
+    async fn rfm_segment(
         &self,
         scope: &Scope,
         filter: &ReportFilter,
         currency: &str,
-        cells: &[(RfmCell, RfmSegment)],
+        segment: RfmSegment,
         as_of: NaiveDate,
         limit: i64,
-    ) -> Result<Vec<RfmCustomer>, StoreError> {
-        customers::rfm_customers(self, scope, filter, currency, cells, as_of, limit).await
+    ) -> Result<(Vec<RfmCell>, Vec<RfmCustomer>), StoreError> {
+        customers::rfm_segment(self, scope, filter, currency, segment, as_of, limit).await
     }
     async fn churn_losses(
         &self,

@@ -73,19 +73,39 @@ fn per_customer(scope: &Scope, filter: &ReportFilter, currency: Option<&str>, al
     sql
 }
 
-/// Per currency over all of time: how many of the scope's customers have orders, and their
-/// orders and total, from the kept totals (one row a customer and currency).
-async fn all_time_sums(db: &Db, scope: &Scope, filter: &ReportFilter) -> Result<Vec<ContributionCurrency>, StoreError> {
+/// Per currency: the orders of the scope's customers in the period and their total, added up
+/// without grouping by customer; over all of time also how many customers had them (one kept
+/// row each). Over a period that count is the ranking's, as counting distinct customers here
+/// would sort them once more.
+async fn currency_sums(
+    db: &Db,
+    scope: &Scope,
+    filter: &ReportFilter,
+    all_time: bool,
+) -> Result<Vec<ContributionCurrency>, StoreError> {
     let mut customers = Sql::default();
     push_customers(&mut customers, scope, filter);
-    let mut sql = Sql::new(
-        "SELECT t.currency, COUNT(*) AS customers, CAST(SUM(t.orders) AS BIGINT) AS orders, \
-         CAST(SUM(t.total) AS BIGINT) AS total FROM customer_order_totals t",
-    );
+    let (alias, mut sql) = if all_time {
+        let sql = Sql::new(
+            "SELECT t.currency, COUNT(*) AS customers, CAST(SUM(t.orders) AS BIGINT) AS orders, \
+             CAST(SUM(t.total) AS BIGINT) AS total FROM customer_order_totals t",
+        );
+        ("t", sql)
+    } else {
+        let sql = Sql::new(
+            "SELECT o.currency, 0 AS customers, COUNT(*) AS orders, CAST(SUM(o.total) AS BIGINT) AS total \
+             FROM orders o",
+        );
+        ("o", sql)
+    };
     if !customers.is_empty() {
-        sql.push(" JOIN customers c ON c.id = t.customer_id WHERE 1 = 1").append(&customers);
+        sql.push(&format!(" JOIN customers c ON c.id = {alias}.customer_id"));
     }
-    sql.push(" GROUP BY t.currency ORDER BY t.currency");
+    sql.push(" WHERE 1 = 1");
+    if !all_time {
+        push_orders(&mut sql, filter);
+    }
+    sql.append(&customers).push(&format!(" GROUP BY {alias}.currency ORDER BY {alias}.currency"));
     let mut currencies = Vec::new();
     for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
         currencies.push(ContributionCurrency {
@@ -104,45 +124,34 @@ fn bounded_classes() -> Vec<(AbcClass, i64, i64)> {
     AbcClass::ALL.into_iter().filter_map(|c| c.bound().map(|(n, d)| (c, n, d))).collect()
 }
 
-/// The customers ranked by their total within each currency: the top `limit` and the rows
-/// where the running total crosses a class's bound, each with its currency's sums.
-///
-/// With `known` (over all of time, one currency whose sums are known) the walk goes down an
-/// index of the kept totals and stops after the last crossing. Over a period the orders are
-/// added up per customer once for every currency, and the sums come from the ranking itself.
-fn ranking(scope: &Scope, filter: &ReportFilter, known: Option<&ContributionCurrency>, limit: i64) -> Sql {
+/// The customers of one currency ranked by their total: the top `limit` and the rows where
+/// the running total crosses a class's bound. Over all of time the walk goes down an index of
+/// the kept totals and stops after the last crossing; over a period it also counts the
+/// customers ranked.
+fn ranking(scope: &Scope, filter: &ReportFilter, currency: &ContributionCurrency, all_time: bool, limit: i64) -> Sql {
     let mut sql = Sql::new("WITH per AS (");
-    sql.append(&per_customer(scope, filter, known.map(|c| c.currency.as_str()), known.is_some()));
+    sql.append(&per_customer(scope, filter, Some(&currency.currency), all_time));
     sql.push(
-        "), ranked AS (SELECT customer_id, currency, total, orders, ROW_NUMBER() OVER w AS place, \
-         CAST(SUM(total) OVER w AS BIGINT) AS running, ",
+        "), ranked AS (SELECT customer_id, total, orders, ROW_NUMBER() OVER w AS place, \
+         CAST(SUM(total) OVER w AS BIGINT) AS running",
     );
-    match known {
-        Some(c) => {
-            sql.bind(c.customers).push(" AS customers, ").bind(c.orders).push(" AS all_orders, ");
-            sql.bind(c.total).push(" AS grand");
-        }
-        None => {
-            sql.push(
-                "COUNT(*) OVER c AS customers, CAST(SUM(orders) OVER c AS BIGINT) AS all_orders, \
-                 CAST(SUM(total) OVER c AS BIGINT) AS grand",
-            );
-        }
+    if !all_time {
+        sql.push(", COUNT(*) OVER () AS customers");
     }
     // The names by a subquery, not a join, so that the ranking streams through the filter
     // rather than being stored first.
     sql.push(
-        " FROM per WINDOW w AS (PARTITION BY currency ORDER BY total DESC, customer_id ROWS UNBOUNDED PRECEDING), \
-         c AS (PARTITION BY currency)) \
+        " FROM per WINDOW w AS (ORDER BY total DESC, customer_id ROWS UNBOUNDED PRECEDING)) \
          SELECT r.*, (SELECT cu.name FROM customers cu WHERE cu.id = r.customer_id) AS customer_name \
          FROM ranked r WHERE r.place <= ",
     );
     sql.bind(limit);
     let bounded = bounded_classes();
     for (_, n, d) in &bounded {
-        sql.push(&format!(" OR ((r.running - r.total) * {d} < r.grand * {n} AND r.running * {d} >= r.grand * {n})"));
+        sql.push(&format!(" OR ((r.running - r.total) * {d} < ")).bind(currency.total);
+        sql.push(&format!(" * {n} AND r.running * {d} >= ")).bind(currency.total).push(&format!(" * {n})"));
     }
-    if known.is_some() {
+    if all_time {
         // Each bound is crossed once: past the top rows and the crossings nothing is needed.
         sql.push(" LIMIT ").bind(limit + bounded.len() as i64);
     }
@@ -159,36 +168,21 @@ pub async fn contribution(
     filter: &ReportFilter,
     limit: i64,
 ) -> Result<Contribution, StoreError> {
-    let statements = if covers_all_time(db, filter).await? {
-        all_time_sums(db, scope, filter).await?.iter().map(|c| ranking(scope, filter, Some(c), limit)).collect()
-    } else {
-        vec![ranking(scope, filter, None, limit)]
-    };
-    let mut data = Contribution::default();
-    // Per currency: the (customers, total) of the ranking up to the end of each bounded class.
-    let mut ends: Vec<Vec<(i64, i64)>> = Vec::new();
+    let all_time = covers_all_time(db, filter).await?;
+    let mut data = Contribution { rows: Vec::new(), currencies: currency_sums(db, scope, filter, all_time).await? };
     let bounded = bounded_classes();
-    for sql in statements {
+    for currency in &mut data.currencies {
+        let grand = currency.total;
+        let sql = ranking(scope, filter, currency, all_time, limit);
+        // (customers, total) of the ranking up to the end of each bounded class.
+        let mut ends = vec![(0, 0); bounded.len()];
         for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
-            let currency = r.text("currency")?;
-            let at = match data.currencies.iter().position(|c| c.currency == currency) {
-                Some(at) => at,
-                None => {
-                    data.currencies.push(ContributionCurrency {
-                        currency: currency.clone(),
-                        customers: r.int("customers")?,
-                        orders: r.int("all_orders")?,
-                        total: r.int("grand")?,
-                        classes: Vec::new(),
-                    });
-                    ends.push(vec![(0, 0); bounded.len()]);
-                    data.currencies.len() - 1
-                }
-            };
             let (place, total, running) = (r.int("place")?, r.int("total")?, r.int("running")?);
-            let grand = data.currencies[at].total;
+            if !all_time {
+                currency.customers = r.int("customers")?;
+            }
             let (from, to) = (abc_class(running - total, grand), abc_class(running, grand));
-            for ((class, _, _), end) in bounded.iter().zip(&mut ends[at]) {
+            for ((class, _, _), end) in bounded.iter().zip(&mut ends) {
                 if from <= *class && *class < to {
                     *end = (place, running);
                 }
@@ -198,17 +192,15 @@ pub async fn contribution(
                     rank: place,
                     customer_id: r.id("customer_id")?,
                     customer_name: r.text("customer_name")?,
-                    currency,
+                    currency: currency.currency.clone(),
                     total,
                     orders: r.int("orders")?,
                     running,
                 });
             }
         }
-    }
-    for (currency, ends) in data.currencies.iter_mut().zip(ends) {
         let mut before = (0, 0);
-        let last = (currency.customers, currency.total);
+        let last = (currency.customers, grand);
         for (class, end) in AbcClass::ALL.into_iter().zip(ends.into_iter().chain([last])) {
             if end.0 > before.0 {
                 currency.classes.push(ClassSum {
@@ -220,7 +212,6 @@ pub async fn contribution(
             before = end;
         }
     }
-    data.currencies.sort_by(|a, b| a.currency.cmp(&b.currency));
     data.rows.sort_by(|a, b| (&a.currency, a.rank).cmp(&(&b.currency, b.rank)));
     Ok(data)
 }

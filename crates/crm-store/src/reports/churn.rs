@@ -8,7 +8,7 @@ use crm_core::churn::ChurnStatus;
 use crm_core::reports::{ChurnHistory, ChurnRow, Loss, Period, ReasonTotal, ReportFilter};
 use crm_core::store::StoreError;
 
-use super::{push_customers, push_period};
+use super::{push_customers, push_customers_of, push_period};
 use crate::Db;
 use crate::churn::date;
 use crate::sql::{RowExt, Sql, store_error};
@@ -78,16 +78,11 @@ pub async fn lost(
 pub async fn history(db: &Db, scope: &Scope, filter: &ReportFilter, span: Period) -> Result<ChurnHistory, StoreError> {
     let mut conn = db.reader.acquire().await.map_err(store_error)?;
     // The first orders come from the kept totals per customer and currency, not from every order.
-    let mut customers = Sql::default();
-    push_customers(&mut customers, scope, filter);
     let mut sql = Sql::new(
         "SELECT substr(f.first_order, 1, 7) AS ym, COUNT(*) AS n FROM (SELECT MIN(t.first_order_date) AS first_order \
          FROM customer_order_totals t",
     );
-    if !customers.is_empty() {
-        sql.push(" JOIN customers c ON c.id = t.customer_id");
-    }
-    sql.push(" WHERE 1 = 1").append(&customers);
+    push_customers_of(&mut sql, "t", scope, filter);
     sql.push(" GROUP BY t.customer_id) f GROUP BY substr(f.first_order, 1, 7)");
     let mut history = ChurnHistory::default();
     for r in sql.query().fetch_all(&mut *conn).await.map_err(store_error)? {

@@ -10,7 +10,7 @@ use crm_core::reports::{
 };
 use crm_core::store::StoreError;
 
-use super::{push_customers, push_orders, push_period};
+use super::{push_customers, push_customers_of, push_orders, push_period};
 use crate::Db;
 use crate::sql::{RowExt, Sql, store_error};
 
@@ -41,9 +41,6 @@ async fn covers_all_time(db: &Db, filter: &ReportFilter) -> Result<bool, StoreEr
 /// the kept `customer_order_totals`, read without the customers when the scope is everything,
 /// so that ranking them walks an index.
 fn per_customer(scope: &Scope, filter: &ReportFilter, currency: Option<&str>, all_time: bool) -> Sql {
-    let mut customers = Sql::default();
-    push_customers(&mut customers, scope, filter);
-    let alias = if all_time { "t" } else { "o" };
     let mut sql = Sql::new("SELECT ");
     if all_time {
         sql.push(
@@ -56,17 +53,14 @@ fn per_customer(scope: &Scope, filter: &ReportFilter, currency: Option<&str>, al
              MAX(o.order_date) AS last_date FROM orders o",
         );
     }
-    if !customers.is_empty() {
-        sql.push(&format!(" JOIN customers c ON c.id = {alias}.customer_id"));
-    }
-    sql.push(" WHERE 1 = 1");
+    let alias = if all_time { "t" } else { "o" };
+    push_customers_of(&mut sql, alias, scope, filter);
     if let Some(currency) = currency {
         sql.push(&format!(" AND {alias}.currency = ")).bind(currency);
     }
     if !all_time {
         push_orders(&mut sql, filter);
     }
-    sql.append(&customers);
     if !all_time {
         sql.push(" GROUP BY o.customer_id, o.currency");
     }
@@ -83,8 +77,6 @@ async fn currency_sums(
     filter: &ReportFilter,
     all_time: bool,
 ) -> Result<Vec<ContributionCurrency>, StoreError> {
-    let mut customers = Sql::default();
-    push_customers(&mut customers, scope, filter);
     let (alias, mut sql) = if all_time {
         let sql = Sql::new(
             "SELECT t.currency, COUNT(*) AS customers, CAST(SUM(t.orders) AS BIGINT) AS orders, \
@@ -98,14 +90,11 @@ async fn currency_sums(
         );
         ("o", sql)
     };
-    if !customers.is_empty() {
-        sql.push(&format!(" JOIN customers c ON c.id = {alias}.customer_id"));
-    }
-    sql.push(" WHERE 1 = 1");
+    push_customers_of(&mut sql, alias, scope, filter);
     if !all_time {
         push_orders(&mut sql, filter);
     }
-    sql.append(&customers).push(&format!(" GROUP BY {alias}.currency ORDER BY {alias}.currency"));
+    sql.push(&format!(" GROUP BY {alias}.currency ORDER BY {alias}.currency"));
     let mut currencies = Vec::new();
     for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
         currencies.push(ContributionCurrency {

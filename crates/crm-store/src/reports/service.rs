@@ -6,7 +6,7 @@ use crm_core::reports::{Period, ReportFilter, ServiceBy, ServiceSums};
 use crm_core::service::ServiceStatus;
 use crm_core::store::StoreError;
 
-use super::{push_customers, push_period};
+use super::{push_customers_of, push_period};
 use crate::Db;
 use crate::dialect::seconds_between;
 use crate::sql::{RowExt, Sql, store_error};
@@ -36,14 +36,7 @@ pub async fn sums(
     sql.push("CAST(SUM(CASE WHEN r.satisfaction IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS rated, ");
     sql.push("CAST(COALESCE(SUM(r.satisfaction), 0) AS BIGINT) AS sat FROM service_requests r ");
     sql.push("LEFT JOIN dictionary_entries t ON t.id = r.type_id");
-    // The customers are joined only to narrow: looking each request's customer up when the
-    // scope is everyone read a customer row at random per request.
-    let mut customers = Sql::default();
-    push_customers(&mut customers, scope, filter);
-    if !customers.is_empty() {
-        sql.push(" JOIN customers c ON c.id = r.customer_id");
-    }
-    sql.push(" WHERE 1 = 1").append(&customers);
+    push_customers_of(&mut sql, "r", scope, filter);
     push_period(&mut sql, "r.created_at", period);
     sql.push(" GROUP BY ").push(key);
     let mut rows = Vec::new();

@@ -67,45 +67,17 @@ fn per_customer(scope: &Scope, filter: &ReportFilter, currency: Option<&str>, al
     sql
 }
 
-/// Per currency: the orders of the scope's customers in the period and their total, added up
-/// without grouping by customer; over all of time also how many customers had them (one kept
-/// row each). Over a period that count is the ranking's, as counting distinct customers here
-/// would sort them once more.
-async fn currency_sums(
-    db: &Db,
-    scope: &Scope,
-    filter: &ReportFilter,
-    all_time: bool,
-) -> Result<Vec<ContributionCurrency>, StoreError> {
-    let (alias, mut sql) = if all_time {
-        let sql = Sql::new(
-            "SELECT t.currency, COUNT(*) AS customers, CAST(SUM(t.orders) AS BIGINT) AS orders, \
-             CAST(SUM(t.total) AS BIGINT) AS total FROM customer_order_totals t",
-        );
-        ("t", sql)
-    } else {
-        let sql = Sql::new(
-            "SELECT o.currency, 0 AS customers, COUNT(*) AS orders, CAST(SUM(o.total) AS BIGINT) AS total \
-             FROM orders o",
-        );
-        ("o", sql)
-    };
-    push_customers_of(&mut sql, alias, scope, filter);
-    if !all_time {
-        push_orders(&mut sql, filter);
-    }
-    sql.push(&format!(" GROUP BY {alias}.currency ORDER BY {alias}.currency"));
-    let mut currencies = Vec::new();
-    for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
-        currencies.push(ContributionCurrency {
-            currency: r.text("currency")?,
-            customers: r.int("customers")?,
-            orders: r.int("orders")?,
-            total: r.int("total")?,
-            classes: Vec::new(),
-        });
-    }
-    Ok(currencies)
+/// The currencies of the kept totals, each found by one index seek from the last: every
+/// currency an order not cancelled has is among them. Those without orders in a report's
+/// period and scope rank nobody and are left out.
+async fn currencies(db: &Db) -> Result<Vec<String>, StoreError> {
+    let sql = Sql::new(
+        "WITH RECURSIVE c (currency) AS (SELECT MIN(currency) FROM customer_order_totals UNION ALL \
+         SELECT (SELECT MIN(t.currency) FROM customer_order_totals t WHERE t.currency > c.currency) \
+         FROM c WHERE c.currency IS NOT NULL) SELECT currency FROM c WHERE currency IS NOT NULL",
+    );
+    let rows = sql.query().fetch_all(&db.reader).await.map_err(store_error)?;
+    rows.iter().map(|r| r.text("currency")).collect()
 }
 
 /// The bounded classes with their bounds as `numerator / denominator`.
@@ -114,31 +86,30 @@ fn bounded_classes() -> Vec<(AbcClass, i64, i64)> {
 }
 
 /// The customers of one currency ranked by their total: the top `limit` and the rows where
-/// the running total crosses a class's bound. Over all of time the walk goes down an index of
-/// the kept totals and stops after the last crossing; over a period it also counts the
-/// customers ranked.
-fn ranking(scope: &Scope, filter: &ReportFilter, currency: &ContributionCurrency, all_time: bool, limit: i64) -> Sql {
-    let mut sql = Sql::new("WITH per AS (");
-    sql.append(&per_customer(scope, filter, Some(&currency.currency), all_time));
+/// the running total crosses a class's bound, each with the currency's sums (`sums`) over
+/// every customer ranked. Over all of time the walk goes down an index of the kept totals and
+/// stops after the last crossing; over a period the customers' figures are added up once,
+/// for the sums and the ranking.
+fn ranking(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool, limit: i64) -> Sql {
+    let mut sql = Sql::new(if all_time { "WITH per AS NOT MATERIALIZED (" } else { "WITH per AS MATERIALIZED (" });
+    sql.append(&per_customer(scope, filter, Some(currency), all_time));
     sql.push(
-        "), ranked AS (SELECT customer_id, total, orders, ROW_NUMBER() OVER w AS place, \
-         CAST(SUM(total) OVER w AS BIGINT) AS running",
+        "), sums AS MATERIALIZED (SELECT COUNT(*) AS customers, CAST(SUM(orders) AS BIGINT) AS all_orders, \
+         CAST(SUM(total) AS BIGINT) AS grand FROM per), \
+         ranked AS (SELECT customer_id, total, orders, ROW_NUMBER() OVER w AS place, \
+         CAST(SUM(total) OVER w AS BIGINT) AS running \
+         FROM per WINDOW w AS (ORDER BY total DESC, customer_id ROWS UNBOUNDED PRECEDING)) ",
     );
-    if !all_time {
-        sql.push(", COUNT(*) OVER () AS customers");
-    }
     // The names by a subquery, not a join, so that the ranking streams through the filter
     // rather than being stored first.
     sql.push(
-        " FROM per WINDOW w AS (ORDER BY total DESC, customer_id ROWS UNBOUNDED PRECEDING)) \
-         SELECT r.*, (SELECT cu.name FROM customers cu WHERE cu.id = r.customer_id) AS customer_name \
-         FROM ranked r WHERE r.place <= ",
+        "SELECT r.*, s.*, (SELECT cu.name FROM customers cu WHERE cu.id = r.customer_id) AS customer_name \
+         FROM ranked r CROSS JOIN sums s WHERE r.place <= ",
     );
     sql.bind(limit);
     let bounded = bounded_classes();
     for (_, n, d) in &bounded {
-        sql.push(&format!(" OR ((r.running - r.total) * {d} < ")).bind(currency.total);
-        sql.push(&format!(" * {n} AND r.running * {d} >= ")).bind(currency.total).push(&format!(" * {n})"));
+        sql.push(&format!(" OR ((r.running - r.total) * {d} < s.grand * {n} AND r.running * {d} >= s.grand * {n})"));
     }
     if all_time {
         // Each bound is crossed once: past the top rows and the crossings nothing is needed.
@@ -158,18 +129,24 @@ pub async fn contribution(
     limit: i64,
 ) -> Result<Contribution, StoreError> {
     let all_time = covers_all_time(db, filter).await?;
-    let mut data = Contribution { rows: Vec::new(), currencies: currency_sums(db, scope, filter, all_time).await? };
+    let mut data = Contribution { rows: Vec::new(), currencies: Vec::new() };
     let bounded = bounded_classes();
-    for currency in &mut data.currencies {
+    for code in currencies(db).await? {
+        let sql = ranking(scope, filter, &code, all_time, limit);
+        let rows = sql.query().fetch_all(&db.reader).await.map_err(store_error)?;
+        let Some(first) = rows.first() else { continue };
+        let mut currency = ContributionCurrency {
+            currency: code,
+            customers: first.int("customers")?,
+            orders: first.int("all_orders")?,
+            total: first.int("grand")?,
+            classes: Vec::new(),
+        };
         let grand = currency.total;
-        let sql = ranking(scope, filter, currency, all_time, limit);
         // (customers, total) of the ranking up to the end of each bounded class.
         let mut ends = vec![(0, 0); bounded.len()];
-        for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
+        for r in &rows {
             let (place, total, running) = (r.int("place")?, r.int("total")?, r.int("running")?);
-            if !all_time {
-                currency.customers = r.int("customers")?;
-            }
             let (from, to) = (abc_class(running - total, grand), abc_class(running, grand));
             for ((class, _, _), end) in bounded.iter().zip(&mut ends) {
                 if from <= *class && *class < to {
@@ -200,6 +177,7 @@ pub async fn contribution(
             }
             before = end;
         }
+        data.currencies.push(currency);
     }
     data.rows.sort_by(|a, b| (&a.currency, a.rank).cmp(&(&b.currency, b.rank)));
     Ok(data)
@@ -253,49 +231,97 @@ fn parse_day(text: &str) -> Result<NaiveDate, StoreError> {
         .map_err(|_| StoreError::Other(format!("bad order date {text:?}").into()))
 }
 
-/// The dimensions of RFM: each score's name (also the prefix of its cut values' columns) and
-/// the column of `per` it measures.
-const DIMENSIONS: [(&str, &str); 3] = [("r", "last_date"), ("f", "orders"), ("m", "total")];
+/// Whether `per_customer` over all of time reads the kept totals alone, so that walking one
+/// of their indexes yields the customers in the order of a dimension.
+fn walks_kept_totals(scope: &Scope, filter: &ReportFilter, all_time: bool) -> bool {
+    let mut narrowing = Sql::default();
+    push_customers(&mut narrowing, scope, filter);
+    all_time && narrowing.is_empty()
+}
 
-/// `WITH per AS …, scored AS …`: each customer with orders in `currency` in the
-/// period, with the date of its last order, its orders and their total, and its scores.
+/// The places, counted from 1 in the ranking by a dimension lowest first, where the first to
+/// fourth fifth of `n` customers end (see `RfmCell`).
+fn fifth_place(j: i64, n: &str) -> String {
+    format!("({j} * {n} + 4) / 5")
+}
+
+/// `WITH …, cuts AS …, cells AS …`: the RFM cells of the customers with orders in `currency` in
+/// the period, and `per` (each customer's last order day, orders and total) and `cuts`
+/// (`r1`…`m4`, see `RfmCell`) for picking a segment's customers.
 ///
-/// A dimension's cut values are the values at the places where the first to fourth fifth of
-/// the ranking by it ends (`cuts`, one row `r1`…`m4`); a customer scores 1 plus the number
-/// of cut values below its own (see `RfmCell`). They are found in each dimension's histogram
-/// with its running count, so that no customer is ranked one by one, and in the statement
-/// that scores, so that the customers' figures are added up once.
-fn scored(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool) -> Sql {
-    // A period's figures are added up once and kept for the histograms and the scores; the
-    // kept totals are read again by each, so that a histogram can walk an index in its order.
-    let mut sql = Sql::new(if all_time { "WITH per AS NOT MATERIALIZED (" } else { "WITH per AS MATERIALIZED (" });
+/// Nothing is sorted per customer but the monetary ranking, and that only when it is not an
+/// index. The monetary cut values come first: read at their places in the ranking by total
+/// (over the kept totals an index walk with an offset, otherwise a row number over `per`).
+/// Then the customers are grouped by last order day and number of orders (`g`, a few thousand
+/// groups; over the kept totals a walk down their index in that order), each group counting
+/// its customers and total above each monetary cut value. The recency and frequency cut
+/// values are found in those groups, and the cells are the groups' counts and totals between
+/// the monetary cut values.
+fn rfm_basis(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool) -> Sql {
+    let indexed = walks_kept_totals(scope, filter, all_time);
+    // Over the kept totals `per` is read again by each part, so each walks the index it needs.
+    let mut sql = Sql::new(if indexed { "WITH per AS NOT MATERIALIZED (" } else { "WITH per AS MATERIALIZED (" });
     sql.append(&per_customer(scope, filter, Some(currency), all_time));
-    sql.push("), k AS (SELECT COUNT(*) AS n FROM per)");
-    for (score, column) in DIMENSIONS {
-        sql.push(&format!(
-            ", {score}_seen AS (SELECT {column} AS v, SUM(COUNT(*)) OVER (ORDER BY {column}) AS seen \
-             FROM per GROUP BY {column})"
-        ));
-    }
-    let cuts: Vec<String> = DIMENSIONS
-        .iter()
-        .flat_map(|(score, _)| {
-            (1..=4).map(move |j| {
-                format!("(SELECT MIN(v) FROM {score}_seen, k WHERE seen >= ({j} * k.n + 4) / 5) AS {score}{j}")
-            })
+    sql.push("), k AS MATERIALIZED (SELECT COUNT(*) AS n FROM per), mc AS MATERIALIZED (SELECT ");
+    let monetary: Vec<String> = (1..=4)
+        .map(|j| {
+            if indexed {
+                // `(j × n − 1) / 5` is the place less one, and 0 when there is no customer.
+                format!(
+                    "(SELECT total FROM per ORDER BY total LIMIT 1 OFFSET (SELECT ({j} * n - 1) / 5 FROM k)) AS m{j}"
+                )
+            } else {
+                format!("MIN(CASE WHEN place = {} THEN total END) AS m{j}", fifth_place(j, "k.n"))
+            }
         })
         .collect();
-    // Materialized, or each score's every step would look its cut value up again.
-    sql.push(", cuts AS MATERIALIZED (SELECT ").push(&cuts.join(", ")).push(")");
-    // Scored once into a work table: counting the cells and picking a segment's customers
-    // both read it, and computing the scores row by row inside the grouping was slower.
-    sql.push(", scored AS MATERIALIZED (SELECT per.customer_id, per.last_date, per.orders AS frequency, per.total AS monetary");
-    for (score, column) in DIMENSIONS {
-        let steps: String = (1..=4).rev().map(|j| format!(" WHEN {column} > {score}{j} THEN {}", j + 1)).collect();
-        sql.push(&format!(", CASE{steps} ELSE 1 END AS {score}"));
+    sql.push(&monetary.join(", "));
+    if !indexed {
+        sql.push(" FROM (SELECT total, ROW_NUMBER() OVER (ORDER BY total) AS place FROM per) ranked CROSS JOIN k");
     }
-    sql.push(" FROM per CROSS JOIN cuts) ");
+    sql.push("), g AS MATERIALIZED (SELECT last_date, orders, COUNT(*) AS n0, SUM(total) AS s0");
+    for j in 1..=4 {
+        sql.push(&format!(
+            ", COUNT(CASE WHEN total > m{j} THEN 1 END) AS n{j}, SUM(CASE WHEN total > m{j} THEN total ELSE 0 END) AS s{j}"
+        ));
+    }
+    sql.push(" FROM per CROSS JOIN mc GROUP BY last_date, orders)");
+    let mut cuts = Vec::new();
+    for (score, column) in [("r", "last_date"), ("f", "orders")] {
+        sql.push(&format!(
+            ", {score}_seen AS (SELECT {column} AS v, SUM(SUM(n0)) OVER (ORDER BY {column}) AS seen FROM g GROUP BY {column})"
+        ));
+        cuts.extend((1..=4).map(|j| {
+            format!("(SELECT MIN(v) FROM {score}_seen, k WHERE seen >= {}) AS {score}{j}", fifth_place(j, "k.n"))
+        }));
+    }
+    sql.push(", cuts AS MATERIALIZED (SELECT mc.*, ").push(&cuts.join(", ")).push(" FROM mc)");
+    // Each group scored by recency and frequency, then split by monetary score: score `m`
+    // holds the customers above cut value m−1 but not above cut value m.
+    let between = |prefix: &str| -> String {
+        let steps: String = (1..=4).map(|m| format!(" WHEN {m} THEN {prefix}{} - {prefix}{m}", m - 1)).collect();
+        format!("SUM(CASE bands.m{steps} ELSE {prefix}4 END)")
+    };
+    sql.push(", bands (m) AS (VALUES (1), (2), (3), (4), (5)), cells AS (SELECT r, f, bands.m, ");
+    sql.push(&format!(
+        "CAST({} AS BIGINT) AS n, CAST({} AS BIGINT) AS total FROM (SELECT g.*",
+        between("n"),
+        between("s")
+    ));
+    for (score, column) in [("r", "last_date"), ("f", "orders")] {
+        sql.push(&score_case(score, column));
+    }
+    sql.push(&format!(
+        " FROM g CROSS JOIN cuts) scored CROSS JOIN bands GROUP BY r, f, bands.m HAVING {} > 0) ",
+        between("n")
+    ));
     sql
+}
+
+/// `, CASE … END AS {score}`: 1 plus the number of the dimension's cut values below `column`.
+fn score_case(score: &str, column: &str) -> String {
+    let steps: String = (1..=4).rev().map(|j| format!(" WHEN {column} > {score}{j} THEN {}", j + 1)).collect();
+    format!(", CASE{steps} ELSE 1 END AS {score}")
 }
 
 pub async fn rfm_cells(
@@ -304,8 +330,8 @@ pub async fn rfm_cells(
     filter: &ReportFilter,
     currency: &str,
 ) -> Result<Vec<RfmCell>, StoreError> {
-    let mut sql = scored(scope, filter, currency, covers_all_time(db, filter).await?);
-    sql.push("SELECT r, f, m, COUNT(*) AS n, CAST(SUM(monetary) AS BIGINT) AS total FROM scored GROUP BY r, f, m ORDER BY r, f, m");
+    let mut sql = rfm_basis(scope, filter, currency, covers_all_time(db, filter).await?);
+    sql.push("SELECT r, f, m, n, total FROM cells ORDER BY r, f, m");
     let rows = sql.query().fetch_all(&db.reader).await.map_err(store_error)?;
     rows.iter()
         .map(|r| {
@@ -329,17 +355,21 @@ pub async fn rfm_segment(
     as_of: NaiveDate,
     limit: i64,
 ) -> Result<(Vec<RfmCell>, Vec<RfmCustomer>), StoreError> {
-    let mut sql = scored(scope, filter, currency, covers_all_time(db, filter).await?);
+    let mut sql = rfm_basis(scope, filter, currency, covers_all_time(db, filter).await?);
     // The segment's rule is `rfm_segments`': a score is high above its average over all
-    // the customers scored, here from the cells so that the customers are read once.
+    // the customers scored, here from the cells so that the customers are read once more only.
     sql.push(
-        ", cells AS (SELECT r, f, m, COUNT(*) AS n, CAST(SUM(monetary) AS BIGINT) AS total FROM scored GROUP BY r, f, m), \
-         averages AS (SELECT SUM(n) AS n, SUM(r * n) AS r, SUM(f * n) AS f, SUM(m * n) AS m FROM cells) \
+        ", averages AS (SELECT SUM(n) AS n, SUM(r * n) AS r, SUM(f * n) AS f, SUM(m * n) AS m FROM cells) \
          SELECT 'cell' AS kind, r, f, m, n, total AS monetary, NULL AS customer_id, NULL AS last_date, \
          NULL AS frequency, NULL AS name FROM cells UNION ALL \
          SELECT 'customer', x.r, x.f, x.m, 1, x.monetary, x.customer_id, x.last_date, x.frequency, \
-         (SELECT cu.name FROM customers cu WHERE cu.id = x.customer_id) FROM (SELECT s.* FROM scored s CROSS JOIN averages a WHERE 1 = 1",
+         (SELECT cu.name FROM customers cu WHERE cu.id = x.customer_id) FROM (SELECT s.* FROM (SELECT \
+         per.customer_id, per.last_date, per.orders AS frequency, per.total AS monetary",
     );
+    for (score, column) in [("r", "last_date"), ("f", "orders"), ("m", "total")] {
+        sql.push(&score_case(score, column));
+    }
+    sql.push(" FROM per CROSS JOIN cuts) s CROSS JOIN averages a WHERE 1 = 1");
     for (score, high) in ["r", "f", "m"].into_iter().zip(segment.high()) {
         sql.push(&format!(" AND s.{score} * a.n {} a.{score}", if high { ">" } else { "<=" }));
     }

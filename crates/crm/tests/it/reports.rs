@@ -191,6 +191,9 @@ async fn contribution_ranks_customers_per_currency_with_shares_and_abc_classes_i
         w.app.get_ok("/api/v1/reports/customer-contribution?from=2026-03-31&to=2026-04-01", &w.east_director).await;
     assert_eq!(rows_of(&april), expected_totals(&w, "2026-03-31", "2026-04-01", east));
     assert_eq!(rows_of(&april).len(), 2);
+    // A currency without orders in the period (USD only on 03-20) has no totals row.
+    let currencies: Vec<_> = april["totals"]["currencies"].as_array().unwrap().iter().map(|c| &c["currency"]).collect();
+    assert_eq!(currencies, ["CNY"]);
 
     // Scope: the north director sees north only, a manager their own customers only, the
     // executive everything; `owner_id` and `division_id` narrow further.

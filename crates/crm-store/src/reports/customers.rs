@@ -36,33 +36,28 @@ async fn covers_all_time(db: &Db, filter: &ReportFilter) -> Result<bool, StoreEr
     Ok(from_ok && to_ok)
 }
 
-/// `SELECT …` for `per`: each customer of the scope with its orders' total, count and latest
-/// date per currency (or in `currency` only) in the filter's period. Over all of time they are
-/// the kept `customer_order_totals`, read without the customers when the scope is everything,
-/// so that ranking them walks an index.
-fn per_customer(scope: &Scope, filter: &ReportFilter, currency: Option<&str>, all_time: bool) -> Sql {
+/// `SELECT …` for `per`: each customer of the scope with orders in `currency` in the filter's
+/// period, with their total, count and latest date. Over all of time they are the kept
+/// `customer_order_totals`, read without the customers when the scope is everything, so that
+/// ranking them walks an index.
+fn per_customer(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool) -> Sql {
     let mut sql = Sql::new("SELECT ");
-    if all_time {
-        sql.push(
-            "t.customer_id, t.currency, t.total, t.orders, t.last_order_date AS last_date \
-             FROM customer_order_totals t",
-        );
+    let alias = if all_time {
+        sql.push("t.customer_id, t.total, t.orders, t.last_order_date AS last_date FROM customer_order_totals t");
+        "t"
     } else {
         sql.push(
-            "o.customer_id, o.currency, CAST(SUM(o.total) AS BIGINT) AS total, COUNT(*) AS orders, \
+            "o.customer_id, CAST(SUM(o.total) AS BIGINT) AS total, COUNT(*) AS orders, \
              MAX(o.order_date) AS last_date FROM orders o",
         );
-    }
-    let alias = if all_time { "t" } else { "o" };
+        "o"
+    };
     push_customers_of(&mut sql, alias, scope, filter);
-    if let Some(currency) = currency {
-        sql.push(&format!(" AND {alias}.currency = ")).bind(currency);
-    }
+    sql.push(&format!(" AND {alias}.currency = ")).bind(currency);
     if !all_time {
         push_orders(&mut sql, filter);
-    }
-    if !all_time {
-        sql.push(" GROUP BY o.customer_id, o.currency");
+        // One currency: grouping by the customer alone sorts shorter keys.
+        sql.push(" GROUP BY o.customer_id");
     }
     sql
 }
@@ -92,7 +87,7 @@ fn bounded_classes() -> Vec<(AbcClass, i64, i64)> {
 /// for the sums and the ranking.
 fn ranking(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool, limit: i64) -> Sql {
     let mut sql = Sql::new(if all_time { "WITH per AS NOT MATERIALIZED (" } else { "WITH per AS MATERIALIZED (" });
-    sql.append(&per_customer(scope, filter, Some(currency), all_time));
+    sql.append(&per_customer(scope, filter, currency, all_time));
     sql.push(
         "), sums AS MATERIALIZED (SELECT COUNT(*) AS customers, CAST(SUM(orders) AS BIGINT) AS all_orders, \
          CAST(SUM(total) AS BIGINT) AS grand FROM per), \
@@ -261,7 +256,7 @@ fn rfm_basis(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: boo
     let indexed = walks_kept_totals(scope, filter, all_time);
     // Over the kept totals `per` is read again by each part, so each walks the index it needs.
     let mut sql = Sql::new(if indexed { "WITH per AS NOT MATERIALIZED (" } else { "WITH per AS MATERIALIZED (" });
-    sql.append(&per_customer(scope, filter, Some(currency), all_time));
+    sql.append(&per_customer(scope, filter, currency, all_time));
     sql.push("), k AS MATERIALIZED (SELECT COUNT(*) AS n FROM per), mc AS MATERIALIZED (SELECT ");
     let monetary: Vec<String> = (1..=4)
         .map(|j| {

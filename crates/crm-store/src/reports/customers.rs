@@ -245,8 +245,7 @@ fn fifth_place(j: i64, n: &str) -> String {
 /// (`r1`…`m4`, see `RfmCell`) for picking a segment's customers.
 ///
 /// Over the kept totals no customer is sorted: every step walks an index. Over a period the
-/// customers are sorted twice (by total, and grouped by day and orders), not once per
-/// dimension and again for the cells as before. The monetary cut values come first: read at their places in the ranking by total
+/// customers are sorted twice, by total and into the groups. The monetary cut values come first: read at their places in the ranking by total
 /// (over the kept totals an index walk with an offset, otherwise a row number over `per`).
 /// Then the customers are grouped by last order day and number of orders (`g`, a few thousand
 /// groups; over the kept totals a walk down their index in that order), each group counting

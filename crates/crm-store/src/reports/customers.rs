@@ -353,13 +353,14 @@ pub async fn rfm_segment(
     let mut sql = rfm_basis(scope, filter, currency, covers_all_time(db, filter).await?);
     // The segment's rule is `rfm_segments`': a score is high above its average over all
     // the customers scored, here from the cells so that the customers are read once more only.
+    // The segment's customers are picked into a work table before the page is sorted out of
+    // them: otherwise the order by total invites walking (or sorting) every customer by total
+    // and testing each against the rule until the page is full, all million of them when the
+    // segment is empty.
     sql.push(
-        ", averages AS (SELECT SUM(n) AS n, SUM(r * n) AS r, SUM(f * n) AS f, SUM(m * n) AS m FROM cells) \
-         SELECT 'cell' AS kind, r, f, m, n, total AS monetary, NULL AS customer_id, NULL AS last_date, \
-         NULL AS frequency, NULL AS name FROM cells UNION ALL \
-         SELECT 'customer', x.r, x.f, x.m, 1, x.monetary, x.customer_id, x.last_date, x.frequency, \
-         (SELECT cu.name FROM customers cu WHERE cu.id = x.customer_id) FROM (SELECT s.* FROM (SELECT \
-         per.customer_id, per.last_date, per.orders AS frequency, per.total AS monetary",
+        ", averages AS (SELECT SUM(n) AS n, SUM(r * n) AS r, SUM(f * n) AS f, SUM(m * n) AS m FROM cells), \
+         members AS MATERIALIZED (SELECT s.* FROM (SELECT per.customer_id, per.last_date, per.orders AS frequency, \
+         per.total AS monetary",
     );
     for (score, column) in [("r", "last_date"), ("f", "orders"), ("m", "total")] {
         sql.push(&score_case(score, column));
@@ -368,11 +369,15 @@ pub async fn rfm_segment(
     for (score, high) in ["r", "f", "m"].into_iter().zip(segment.high()) {
         sql.push(&format!(" AND s.{score} * a.n {} a.{score}", if high { ">" } else { "<=" }));
     }
-    // The names of the page's customers only, not of every one in the segment. `+ 0`: walking
-    // the index by total for the order would visit a table row per customer to score it, all
-    // million of them when the segment is empty; scanning an index that holds every figure
-    // and keeping the page's rows is one pass.
-    sql.push(" ORDER BY s.monetary + 0 DESC, s.customer_id LIMIT ").bind(limit).push(") x");
+    // The names of the page's customers only, not of every one in the segment.
+    sql.push(
+        ") SELECT 'cell' AS kind, r, f, m, n, total AS monetary, NULL AS customer_id, NULL AS last_date, \
+         NULL AS frequency, NULL AS name FROM cells UNION ALL \
+         SELECT 'customer', x.r, x.f, x.m, 1, x.monetary, x.customer_id, x.last_date, x.frequency, \
+         (SELECT cu.name FROM customers cu WHERE cu.id = x.customer_id) \
+         FROM (SELECT * FROM members ORDER BY monetary DESC, customer_id LIMIT ",
+    );
+    sql.bind(limit).push(") x");
     let (mut cells, mut customers) = (Vec::new(), Vec::new());
     for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
         let (rs, fs, ms, monetary) = (r.int("r")?, r.int("f")?, r.int("m")?, r.int("monetary")?);

@@ -28,6 +28,11 @@ impl Backend {
             _ => Err(ConnectError::UnknownScheme(scheme.to_string())),
         }
     }
+
+    /// The backend an open connection talks to.
+    pub fn of(conn: &sqlx::AnyConnection) -> Self {
+        if conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME { Backend::Sqlite } else { Backend::Postgres }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +94,7 @@ impl Db {
                     AnyPoolOptions::new()
                         .max_connections(max)
                         .acquire_timeout(Duration::from_secs(30))
+                        .test_before_acquire(false)
                         .after_connect(move |conn, _| {
                             let pragmas = pragmas.clone();
                             Box::pin(async move { conn.execute(pragmas.as_str()).await.map(|_| ()) })

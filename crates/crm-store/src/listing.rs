@@ -89,11 +89,21 @@ pub async fn find_where<'c, E>(
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
+    find_sql(spec, scope, extra, id)
+        .query()
+        .fetch_optional(conn)
+        .await
+        .map_err(store_error)?
+        .ok_or(StoreError::NotFound)
+}
+
+/// The statement of `find_where`, for a `Batch` that reads a record back after writing it.
+pub fn find_sql(spec: &ListSpec, scope: &Scope, extra: &Sql, id: uuid::Uuid) -> Sql {
     let mut sql = Sql::new("SELECT ");
     sql.push(spec.columns).push(" FROM ").push(spec.from).push(" WHERE ").push(spec.id).push(" = ").bind(id);
     spec.push_scope(&mut sql, scope);
     sql.append(extra);
-    sql.query().fetch_optional(conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)
+    sql
 }
 
 /// `%text%` with LIKE's wildcards escaped.

@@ -182,6 +182,48 @@ impl Sql {
     }
 }
 
+/// Statements that run one after the other in the caller's transaction, sent together where
+/// the database allows it. An SQLite connection is a thread of its own, and every request is a
+/// hand-off to it and back that costs more than a small insert: SQLite gets the batch as one
+/// multi-statement request, so the single writer's transaction is not a chain of hand-offs.
+/// PostgreSQL prepares one statement per request, so there they go one by one.
+#[derive(Debug, Default)]
+pub struct Batch {
+    statements: Vec<Sql>,
+}
+
+impl Batch {
+    pub fn push(&mut self, statement: Sql) -> &mut Self {
+        self.statements.push(statement);
+        self
+    }
+
+    /// Runs every statement, stopping at the first error; the rows they return, in order.
+    pub async fn fetch_all(&self, conn: &mut AnyConnection) -> Result<Vec<AnyRow>, StoreError> {
+        if Backend::of(conn) == Backend::Sqlite {
+            let mut all = Sql::default();
+            for statement in &self.statements {
+                if !all.is_empty() {
+                    all.push(";\n");
+                }
+                all.append(statement);
+            }
+            // Only a whole stream runs every statement: `fetch_optional` would stop at the
+            // first statement's result.
+            return all.query().fetch_all(conn).await.map_err(store_error);
+        }
+        let mut rows = Vec::new();
+        for statement in &self.statements {
+            rows.extend(statement.query().fetch_all(&mut *conn).await.map_err(store_error)?);
+        }
+        Ok(rows)
+    }
+
+    pub async fn execute(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        self.fetch_all(conn).await.map(drop)
+    }
+}
+
 /// Multi-row `INSERT`s into one table: rows gather into one statement that is sent when the
 /// next row would pass `MAX_BINDS` placeholders (well under SQLite's 32,766 and PostgreSQL's
 /// 65,535), so a bulk write takes a statement per few hundred rows instead of one per row.
@@ -226,6 +268,13 @@ impl Rows {
         if self.sql.args.len() + self.width > MAX_BINDS {
             self.flush(conn).await?;
         }
+        self.add(row);
+        Ok(())
+    }
+
+    /// Adds a row without ever sending: for the few rows of one record, which end up in one
+    /// statement (`into_sql`) that joins a `Batch`.
+    pub fn add(&mut self, row: impl IntoIterator<Item = Arg>) {
         let first = self.sql.args.is_empty();
         self.sql.push(if first { "(" } else { ", (" });
         for (i, value) in row.into_iter().enumerate() {
@@ -239,7 +288,12 @@ impl Rows {
             }
         }
         self.sql.push(")");
-        Ok(())
+    }
+
+    /// The statement of the rows added, for a `Batch`.
+    pub fn into_sql(mut self) -> Sql {
+        self.sql.push(&self.tail);
+        self.sql
     }
 
     async fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {

@@ -118,18 +118,25 @@ pub(crate) async fn next_numbers(
     today: NaiveDate,
     count: usize,
 ) -> Result<Vec<String>, StoreError> {
-    // A no-op update takes the row lock on PostgreSQL, so concurrent takers queue here and
-    // each reads the counter its predecessor committed; on SQLite the write transaction
-    // already excludes every other writer.
-    let mut sql = Sql::new("UPDATE number_sequences SET last_value = last_value WHERE kind = ");
-    sql.bind(kind).push(" RETURNING ").push(COLUMNS).push(", period, last_value");
+    // Counting on from the stored counter is right while the period stays the same, so one
+    // statement does it (this runs in the single writer's transaction on SQLite); the first
+    // number of a new period sets the counter again. The update takes the row lock on
+    // PostgreSQL, so concurrent takers queue here and each reads what its predecessor committed.
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    let mut sql = Sql::new("UPDATE number_sequences SET last_value = last_value + ");
+    sql.bind(count).push(" WHERE kind = ").bind(kind);
+    sql.push(" RETURNING ").push(COLUMNS).push(", period, last_value");
     let row = sql.query().fetch_optional(&mut *conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?;
     let sequence = from_row(&row)?;
     let period = sequence.period(today).map_err(StoreError::Invalid)?;
-    let first = if row.text("period")? == period { row.int("last_value")? + 1 } else { 1 };
-    let last = first + i64::try_from(count).unwrap_or(i64::MAX) - 1;
-    let mut sql = Sql::new("UPDATE number_sequences SET period = ");
-    sql.bind(&period).push(", last_value = ").bind(last).push(" WHERE id = ").bind(sequence.id);
-    sql.query().execute(&mut *conn).await.map_err(store_error)?;
+    let (first, last) = if row.text("period")? == period {
+        let last = row.int("last_value")?;
+        (last - count + 1, last)
+    } else {
+        let mut sql = Sql::new("UPDATE number_sequences SET period = ");
+        sql.bind(&period).push(", last_value = ").bind(count).push(" WHERE id = ").bind(sequence.id);
+        sql.query().execute(&mut *conn).await.map_err(store_error)?;
+        (1, count)
+    };
     Ok((first..=last).map(|counter| sequence.number(&period, counter)).collect())
 }

@@ -18,8 +18,8 @@ use super::index::{self, DocumentQuery, Entity};
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::base_data::next_number;
-use crate::listing::{Kind, ListSpec, find_where, list as list_rows, push_scope};
-use crate::sql::{Arg, RowExt, Sql, store_error};
+use crate::listing::{Kind, ListSpec, find_sql, find_where, list as list_rows, push_scope};
+use crate::sql::{Arg, Batch, RowExt, Sql, store_error};
 
 pub const ENTITY: &str = "customers";
 
@@ -318,15 +318,20 @@ pub async fn find_duplicates(
 }
 
 async fn set_tags(conn: &mut AnyConnection, customer_id: Uuid, tags: &[String]) -> Result<(), StoreError> {
+    let mut batch = Batch::default();
     let mut sql = Sql::new("DELETE FROM customer_tags WHERE customer_id = ");
     sql.bind(customer_id);
-    sql.query().execute(&mut *conn).await.map_err(store_error)?;
+    batch.push(sql);
+    push_tags(&mut batch, customer_id, tags);
+    batch.execute(conn).await
+}
+
+fn push_tags(batch: &mut Batch, customer_id: Uuid, tags: &[String]) {
     for tag in tags {
         let mut sql = Sql::new("INSERT INTO customer_tags (customer_id, tag) VALUES (");
         sql.bind(customer_id).push(", ").bind(tag).push(")");
-        sql.query().execute(&mut *conn).await.map_err(store_error)?;
+        batch.push(sql);
     }
-    Ok(())
 }
 
 /// The writable columns of a customer (`WRITABLE`, in order) with their values.
@@ -451,24 +456,27 @@ pub async fn insert(
 ) -> Result<Customer, StoreError> {
     let number = next_number(&mut *tx, "customer", today).await?;
     let draft = draft(new, Uuid::now_v7(), number, stamp.at);
+    // The record, its tags and search rows, and the read-back for the labels of its references
+    // go in one batch: this runs in the single writer's transaction.
+    let mut batch = Batch::default();
     let mut sql = Sql::new("INSERT INTO customers (id, number, created_at, version, ");
     sql.push(WRITABLE).push(") VALUES (").bind(draft.id).push(", ").bind(&draft.number).push(", ");
     sql.bind(stamp.at).push(", 1");
     push_values(&mut sql, &draft, ", ", false);
     sql.push(")");
-    sql.query().execute(&mut *tx).await.map_err(|e| match store_error(e) {
+    batch.push(sql);
+    push_tags(&mut batch, draft.id, &draft.tags);
+    index::customer_document(&draft).push_insert(&mut batch);
+    batch.push(find_sql(&LIST, &Scope::everything(), &Sql::default(), draft.id));
+    let rows = batch.fetch_all(&mut *tx).await.map_err(|e| match e {
         StoreError::Conflict { constraint, .. } if constraint == "in_use" => {
             StoreError::Invalid(FieldError::new("division_id", "unknown_division"))
         }
         other => other,
     })?;
-    if !draft.tags.is_empty() {
-        set_tags(tx, draft.id, &draft.tags).await?;
-    }
-    // Read back for the labels of its references; the tags are the ones just written.
-    let row = find_where(&mut *tx, &LIST, &Scope::everything(), &Sql::default(), draft.id).await?;
-    let customer = from_row(&row, draft.tags.clone())?;
-    index::customer_document(&customer).insert(tx).await?;
+    let row = rows.last().ok_or(StoreError::NotFound)?;
+    // The tags are the ones just written.
+    let customer = from_row(row, draft.tags.clone())?;
     audit::record(tx, stamp, change("create", None, Some(&customer))).await?;
     Ok(customer)
 }

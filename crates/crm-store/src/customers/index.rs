@@ -11,7 +11,7 @@ use crm_core::store::StoreError;
 
 use crate::database::Backend;
 use crate::dialect::{push_documents_first, push_documents_match, push_tokens_match, search_windows};
-use crate::sql::{Arg, Rows, Sql, store_error};
+use crate::sql::{Arg, Batch, Rows, Sql, store_error};
 
 /// `customer` or `contact`: which record a document or phone row describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,22 +31,24 @@ impl Entity {
 
 /// Drops the document and phone rows of one record.
 pub async fn forget(conn: &mut AnyConnection, entity_id: Uuid) -> Result<(), StoreError> {
-    for table in ["customer_search", "customer_phones"] {
-        let mut sql = Sql::new("DELETE FROM ");
-        sql.push(table).push(" WHERE entity_id = ").bind(entity_id);
-        sql.query().execute(&mut *conn).await.map_err(store_error)?;
-    }
-    Ok(())
+    let mut batch = Batch::default();
+    push_forget(&mut batch, "entity_id", entity_id);
+    batch.execute(conn).await
 }
 
 /// Drops the document and phone rows of a customer and all its contacts.
 pub async fn forget_customer(conn: &mut AnyConnection, customer_id: Uuid) -> Result<(), StoreError> {
+    let mut batch = Batch::default();
+    push_forget(&mut batch, "customer_id", customer_id);
+    batch.execute(conn).await
+}
+
+fn push_forget(batch: &mut Batch, column: &str, id: Uuid) {
     for table in ["customer_search", "customer_phones"] {
         let mut sql = Sql::new("DELETE FROM ");
-        sql.push(table).push(" WHERE customer_id = ").bind(customer_id);
-        sql.query().execute(&mut *conn).await.map_err(store_error)?;
+        sql.push(table).push(" WHERE ").push(column).push(" = ").bind(id);
+        batch.push(sql);
     }
-    Ok(())
 }
 
 /// The search document and phone digits of one record.
@@ -97,22 +99,33 @@ impl Document {
             .map(|d| [self.entity.code().into(), self.entity_id.into(), self.customer_id.into(), d.clone().into()])
     }
 
+    /// Adds the statements writing the rows of a record that has none yet.
+    pub fn push_insert(&self, batch: &mut Batch) {
+        let mut search = Rows::new("customer_search", &Self::SEARCH_COLUMNS);
+        search.add(self.search_row());
+        batch.push(search.into_sql());
+        if !self.digits.is_empty() {
+            let mut phones = Rows::new("customer_phones", &Self::PHONE_COLUMNS);
+            for row in self.phone_rows() {
+                phones.add(row);
+            }
+            batch.push(phones.into_sql());
+        }
+    }
+
     /// Writes the rows of a record that has none yet.
     pub async fn insert(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
-        let mut rows = Rows::new("customer_search", &Self::SEARCH_COLUMNS);
-        rows.push(conn, self.search_row()).await?;
-        rows.finish(conn).await?;
-        let mut rows = Rows::new("customer_phones", &Self::PHONE_COLUMNS);
-        for row in self.phone_rows() {
-            rows.push(conn, row).await?;
-        }
-        rows.finish(conn).await.map(drop)
+        let mut batch = Batch::default();
+        self.push_insert(&mut batch);
+        batch.execute(conn).await
     }
 
     /// Replaces the rows of a record.
     pub async fn replace(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
-        forget(conn, self.entity_id).await?;
-        self.insert(conn).await
+        let mut batch = Batch::default();
+        push_forget(&mut batch, "entity_id", self.entity_id);
+        self.push_insert(&mut batch);
+        batch.execute(conn).await
     }
 }
 

@@ -4,9 +4,11 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{MigrateError, Migrator};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Executor};
 
 use crm_core::store::StoreError;
+
+use crate::group_commit::{BoxFuture, GroupCommit};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -71,6 +73,8 @@ pub struct Db {
     pub(crate) reader: AnyPool,
     pub(crate) writer: AnyPool,
     pub(crate) backend: Backend,
+    /// SQLite's queue of small writes that share transactions.
+    grouped: Option<GroupCommit>,
 }
 
 impl Db {
@@ -113,7 +117,8 @@ impl Db {
                     tokio::time::sleep(Duration::from_millis(100 * attempts)).await;
                 }
                 let reader = pool(options.max_connections.max(2), 4 * 1024).await.map_err(ConnectError::Open)?;
-                Db { reader, writer, backend }
+                let grouped = Some(GroupCommit::start(writer.clone()));
+                Db { reader, writer, backend, grouped }
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -125,7 +130,7 @@ impl Db {
                     .connect(&options.url)
                     .await
                     .map_err(ConnectError::Open)?;
-                Db { reader: pool.clone(), writer: pool, backend }
+                Db { reader: pool.clone(), writer: pool, backend, grouped: None }
             }
         };
         db.migrate().await?;
@@ -136,6 +141,23 @@ impl Db {
     /// Starts a write transaction; each store method that writes is one of these.
     pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
         self.writer.begin_with(crate::dialect::begin_write(self.backend)).await.map_err(crate::sql::store_error)
+    }
+
+    /// Runs a small write (one record and what goes with it): on SQLite in a transaction
+    /// shared with the writes queued beside it (`group_commit`), where `work` may run more than
+    /// once; on PostgreSQL, whose writers do not queue behind one connection, in its own.
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+    {
+        if let Some(grouped) = &self.grouped {
+            return grouped.write(work).await;
+        }
+        let mut tx = self.begin_write().await?;
+        let result = work(&mut tx).await?;
+        tx.commit().await.map_err(crate::sql::store_error)?;
+        Ok(result)
     }
 
     /// Readies the writer for loading millions of rows (`crm demo`): on SQLite its page

@@ -9,6 +9,7 @@ mod churn;
 mod customers;
 mod database;
 mod dialect;
+mod group_commit;
 mod jobs;
 mod listing;
 mod notifications;

@@ -175,10 +175,12 @@ async fn take_primary(
 }
 
 pub async fn create(db: &Db, new: &NewContact, stamp: &AuditStamp) -> Result<Contact, StoreError> {
-    let mut tx = db.begin_write().await?;
-    let contact = insert(&mut tx, new, stamp).await?;
-    tx.commit().await.map_err(store_error)?;
-    Ok(contact)
+    let (new, stamp) = (new.clone(), stamp.clone());
+    db.write(move |conn| {
+        let (new, stamp) = (new.clone(), stamp.clone());
+        Box::pin(async move { insert(conn, &new, &stamp).await })
+    })
+    .await
 }
 
 /// One contact with its search document and audit entry, inside the caller's transaction.

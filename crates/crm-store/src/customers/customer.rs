@@ -381,10 +381,12 @@ pub const WRITABLE: &str = "name, division_id, owner_id, status, level_id, regio
     registered_capital, annual_turnover, bank, bank_account, notes, updated_at";
 
 pub async fn create(db: &Db, new: &NewCustomer, today: NaiveDate, stamp: &AuditStamp) -> Result<Customer, StoreError> {
-    let mut tx = db.begin_write().await?;
-    let customer = insert(&mut tx, new, today, stamp).await?;
-    tx.commit().await.map_err(store_error)?;
-    Ok(customer)
+    let (new, stamp) = (new.clone(), stamp.clone());
+    db.write(move |conn| {
+        let (new, stamp) = (new.clone(), stamp.clone());
+        Box::pin(async move { insert(conn, &new, today, &stamp).await })
+    })
+    .await
 }
 
 /// Creates all customers of an import (CUS-9) in one transaction: all or none, numbered in

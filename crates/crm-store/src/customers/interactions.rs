@@ -83,8 +83,17 @@ pub async fn get(db: &Db, scope: &Scope, id: Uuid) -> Result<Interaction, StoreE
 }
 
 pub async fn create(db: &Db, new: &NewInteraction, stamp: &AuditStamp) -> Result<Interaction, StoreError> {
+    let (new, stamp) = (new.clone(), stamp.clone());
+    db.write(move |conn| {
+        let (new, stamp) = (new.clone(), stamp.clone());
+        Box::pin(async move { insert(conn, &new, &stamp).await })
+    })
+    .await
+}
+
+/// One interaction with its audit entry, inside the caller's transaction.
+async fn insert(tx: &mut AnyConnection, new: &NewInteraction, stamp: &AuditStamp) -> Result<Interaction, StoreError> {
     let id = Uuid::now_v7();
-    let mut tx = db.begin_write().await?;
     let mut sql = Sql::new(
         "INSERT INTO interactions (id, customer_id, occurred_at, kind_id, place, summary, detail, contact_id, \
          author_id, author_name, created_at, updated_at, version) VALUES (",
@@ -94,17 +103,16 @@ pub async fn create(db: &Db, new: &NewInteraction, stamp: &AuditStamp) -> Result
     sql.push(", ").bind(new.contact_id).push(", ").bind(stamp.actor_id).push(", ").bind(&stamp.actor_name);
     sql.push(", ").bind(stamp.at).push(", ").bind(stamp.at).push(", 1)");
     sql.query().execute(&mut *tx).await.map_err(store_error)?;
-    let interaction = get_in(&mut tx, &Scope::everything(), id).await?;
+    let interaction = get_in(&mut *tx, &Scope::everything(), id).await?;
     let change = Change {
         entity: ENTITY,
         entity_id: id,
         action: "create",
-        division_id: Some(division_of(&mut tx, new.customer_id).await?),
+        division_id: Some(division_of(&mut *tx, new.customer_id).await?),
         old: None,
         new: Some(&interaction),
     };
-    audit::record(&mut tx, stamp, change).await?;
-    tx.commit().await.map_err(store_error)?;
+    audit::record(tx, stamp, change).await?;
     Ok(interaction)
 }
 

@@ -147,10 +147,25 @@ async fn log(
 }
 
 pub async fn create(db: &Db, new: &NewOrder, today: NaiveDate, stamp: &AuditStamp) -> Result<Order, StoreError> {
+    let (new, stamp) = (new.clone(), stamp.clone());
+    db.write(move |conn| {
+        let (new, stamp) = (new.clone(), stamp.clone());
+        Box::pin(async move { insert(conn, &new, today, &stamp).await })
+    })
+    .await
+}
+
+/// One order with its lines, the customer's figures and audit entry, inside the caller's
+/// transaction.
+async fn insert(
+    tx: &mut AnyConnection,
+    new: &NewOrder,
+    today: NaiveDate,
+    stamp: &AuditStamp,
+) -> Result<Order, StoreError> {
     let id = Uuid::now_v7();
     let lines: Vec<OrderLine> = new.lines.iter().map(OrderLine::from).collect();
-    let mut tx = db.begin_write().await?;
-    let number = next_number(&mut tx, "order", today).await?;
+    let number = next_number(&mut *tx, "order", today).await?;
     let mut sql = Sql::new(
         "INSERT INTO orders (id, number, customer_id, contract_id, order_date, currency, status, total, notes, \
          created_at, updated_at, version) VALUES (",
@@ -160,14 +175,13 @@ pub async fn create(db: &Db, new: &NewOrder, today: NaiveDate, stamp: &AuditStam
     sql.push(", ").bind(new.total).push(", ").bind(new.notes.clone()).push(", ").bind(stamp.at).push(", ");
     sql.bind(stamp.at).push(", 1)");
     sql.query().execute(&mut *tx).await.map_err(store_error)?;
-    set_lines(&mut tx, id, &lines).await?;
-    refresh_order_figures(&mut tx, new.customer_id).await?;
+    set_lines(&mut *tx, id, &lines).await?;
+    refresh_order_figures(&mut *tx, new.customer_id).await?;
     if new.status != OrderStatus::Cancelled {
-        crate::churn::reactivate(&mut tx, new.customer_id, stamp).await?;
+        crate::churn::reactivate(&mut *tx, new.customer_id, stamp).await?;
     }
-    let order = get_in(&mut tx, &Scope::everything(), id).await?;
-    log(&mut tx, stamp, "create", None, Some(&order)).await?;
-    tx.commit().await.map_err(store_error)?;
+    let order = get_in(&mut *tx, &Scope::everything(), id).await?;
+    log(&mut *tx, stamp, "create", None, Some(&order)).await?;
     Ok(order)
 }
 

@@ -1189,3 +1189,68 @@ async fn the_360_overview_shows_every_section_newest_first_with_links_to_page_th
     problem(app.get(&format!("/api/v1/customers/{id}/overview"), Some(&w.north_manager)).await, StatusCode::NOT_FOUND)
         .await;
 }
+
+/// Creates that arrive together share the writer's transactions on SQLite (group commit): every
+/// one is answered only once it is stored, each gets its own number and audit entry, and a
+/// write the store refuses in their midst changes none of the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creates_are_each_stored_numbered_and_audited_and_a_refused_one_spoils_none() {
+    use crm_core::access::AuditStamp;
+    use crm_core::customers::{CustomerInput, CustomerStore, NewCustomer};
+    use crm_core::store::StoreError;
+
+    let w = world().await;
+    let east: uuid::Uuid = w.east.parse().unwrap();
+    let app = std::sync::Arc::new(w.app);
+    let mut creates = Vec::new();
+    for i in 0..24 {
+        let (app, token) = (app.clone(), w.manager.clone());
+        creates.push(tokio::spawn(async move {
+            let created = app.create_customer(&token, &json!({"name": format!("并发客户{i}")})).await;
+            // Answered only after the commit: the record is there for the next request.
+            let path = format!("/api/v1/customers/{}", created["id"].as_str().unwrap());
+            let read = app.get_ok(&path, &token).await;
+            assert_eq!(read["name"], created["name"]);
+            let log = app.get_ok(&format!("{path}/audit-log"), &token).await;
+            let actions: Vec<&str> =
+                log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+            assert_eq!(actions, ["create"]);
+            created["number"].as_str().unwrap().to_string()
+        }));
+    }
+    // A division that does not exist passes no check before the store: its insert fails inside
+    // whatever transaction it shares. Spread over the burst, some share one with the others.
+    let mut refused = Vec::new();
+    for i in 0..8 {
+        let app = app.clone();
+        refused.push(tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(2 * i)).await;
+            let input = CustomerInput {
+                name: "无处可去".into(),
+                division_id: Some(uuid::Uuid::now_v7()),
+                ..Default::default()
+            };
+            let new = NewCustomer::parse(input, None, None).unwrap();
+            let stamp = AuditStamp { actor_id: None, actor_name: "test".into(), at: chrono::Utc::now() };
+            app.db.create_customer(&new, chrono::Utc::now().date_naive(), &stamp).await
+        }));
+    }
+    let mut numbers = Vec::new();
+    for create in creates {
+        numbers.push(create.await.unwrap());
+    }
+    for refused in refused {
+        match refused.await.unwrap() {
+            Err(StoreError::Invalid(e)) => {
+                assert_eq!((e.field.as_str(), e.code.as_str()), ("division_id", "unknown_division"))
+            }
+            other => panic!("expected the unknown division to be refused, got {other:?}"),
+        }
+    }
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), 24, "every create has a number of its own");
+    let page = app.get_ok(&format!("/api/v1/customers?division_id={east}&limit=100&count=true"), &w.manager).await;
+    assert_eq!(page["total"], 24);
+    assert!(names(&page).iter().all(|n| n.starts_with("并发客户")));
+}

@@ -32,7 +32,7 @@ impl Backend {
     }
 
     /// The backend an open connection talks to.
-    pub fn of(conn: &sqlx::AnyConnection) -> Self {
+    pub fn of(conn: &AnyConnection) -> Self {
         if conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME { Backend::Sqlite } else { Backend::Postgres }
     }
 }
@@ -143,19 +143,21 @@ impl Db {
         self.writer.begin_with(crate::dialect::begin_write(self.backend)).await.map_err(crate::sql::store_error)
     }
 
-    /// Runs a small write (one record and what goes with it): on SQLite in a transaction
-    /// shared with the writes queued beside it (`group_commit`), where `work` may run more than
-    /// once; on PostgreSQL, whose writers do not queue behind one connection, in its own.
-    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    /// Runs a small write (one record and what goes with it) of `input`: on SQLite in a
+    /// transaction shared with the writes queued beside it (`group_commit`), where `work` may
+    /// run more than once; on PostgreSQL, whose writers do not queue behind one connection, in
+    /// its own.
+    pub(crate) async fn write<I, T, F>(&self, input: I, work: F) -> Result<T, StoreError>
     where
+        I: Send + Sync + 'static,
         T: Send + 'static,
-        F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+        F: for<'c> Fn(&'c mut AnyConnection, &'c I) -> BoxFuture<'c, Result<T, StoreError>> + Send + Sync + 'static,
     {
         if let Some(grouped) = &self.grouped {
-            return grouped.write(work).await;
+            return grouped.write(input, work).await;
         }
         let mut tx = self.begin_write().await?;
-        let result = work(&mut tx).await?;
+        let result = work(&mut tx, &input).await?;
         tx.commit().await.map_err(crate::sql::store_error)?;
         Ok(result)
     }

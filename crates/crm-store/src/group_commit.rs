@@ -31,20 +31,23 @@ trait Pending: Send {
     fn finish(self: Box<Self>, outcome: Result<(), StoreError>);
 }
 
-struct Write<T, F> {
+struct Write<I, T, F> {
     work: F,
+    input: I,
     result: Option<T>,
     reply: oneshot::Sender<Result<T, StoreError>>,
 }
 
-impl<T, F> Pending for Write<T, F>
+impl<I, T, F> Pending for Write<I, T, F>
 where
+    I: Send + Sync,
     T: Send,
-    F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send,
+    F: for<'c> Fn(&'c mut AnyConnection, &'c I) -> BoxFuture<'c, Result<T, StoreError>> + Send + Sync,
 {
     fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> BoxFuture<'c, Result<(), StoreError>> {
+        let Write { work, input, result, .. } = self;
         Box::pin(async move {
-            self.result = Some((self.work)(conn).await?);
+            *result = Some(work(conn, input).await?);
             Ok(())
         })
     }
@@ -77,16 +80,17 @@ impl GroupCommit {
         Self { queue }
     }
 
-    /// Runs `work` in a write transaction shared with the writes queued beside it. `work` may
-    /// run more than once (see the module's note), each time in a transaction that then rolls
-    /// back or commits; its result is the one of the run that committed.
-    pub async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    /// Runs `work` on `input` in a write transaction shared with the writes queued beside it.
+    /// `work` may run more than once (see the module's note), each time in a transaction that
+    /// then rolls back or commits; its result is the one of the run that committed.
+    pub async fn write<I, T, F>(&self, input: I, work: F) -> Result<T, StoreError>
     where
+        I: Send + Sync + 'static,
         T: Send + 'static,
-        F: for<'c> Fn(&'c mut AnyConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+        F: for<'c> Fn(&'c mut AnyConnection, &'c I) -> BoxFuture<'c, Result<T, StoreError>> + Send + Sync + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        self.queue.send(Box::new(Write { work, result: None, reply })).map_err(|_| closed())?;
+        self.queue.send(Box::new(Write { work, input, result: None, reply })).map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
     }
 }

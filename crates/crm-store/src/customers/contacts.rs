@@ -175,12 +175,7 @@ async fn take_primary(
 }
 
 pub async fn create(db: &Db, new: &NewContact, stamp: &AuditStamp) -> Result<Contact, StoreError> {
-    let (new, stamp) = (new.clone(), stamp.clone());
-    db.write(move |conn| {
-        let (new, stamp) = (new.clone(), stamp.clone());
-        Box::pin(async move { insert(conn, &new, &stamp).await })
-    })
-    .await
+    db.write((new.clone(), stamp.clone()), move |conn, (new, stamp)| Box::pin(insert(conn, new, stamp))).await
 }
 
 /// One contact with its search document and audit entry, inside the caller's transaction.

@@ -381,12 +381,7 @@ pub const WRITABLE: &str = "name, division_id, owner_id, status, level_id, regio
     registered_capital, annual_turnover, bank, bank_account, notes, updated_at";
 
 pub async fn create(db: &Db, new: &NewCustomer, today: NaiveDate, stamp: &AuditStamp) -> Result<Customer, StoreError> {
-    let (new, stamp) = (new.clone(), stamp.clone());
-    db.write(move |conn| {
-        let (new, stamp) = (new.clone(), stamp.clone());
-        Box::pin(async move { insert(conn, &new, today, &stamp).await })
-    })
-    .await
+    db.write((new.clone(), stamp.clone()), move |conn, (new, stamp)| Box::pin(insert(conn, new, today, stamp))).await
 }
 
 /// Creates all customers of an import (CUS-9) in one transaction: all or none, numbered in

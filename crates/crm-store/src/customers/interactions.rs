@@ -83,12 +83,7 @@ pub async fn get(db: &Db, scope: &Scope, id: Uuid) -> Result<Interaction, StoreE
 }
 
 pub async fn create(db: &Db, new: &NewInteraction, stamp: &AuditStamp) -> Result<Interaction, StoreError> {
-    let (new, stamp) = (new.clone(), stamp.clone());
-    db.write(move |conn| {
-        let (new, stamp) = (new.clone(), stamp.clone());
-        Box::pin(async move { insert(conn, &new, &stamp).await })
-    })
-    .await
+    db.write((new.clone(), stamp.clone()), move |conn, (new, stamp)| Box::pin(insert(conn, new, stamp))).await
 }
 
 /// One interaction with its audit entry, inside the caller's transaction.

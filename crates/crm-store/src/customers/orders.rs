@@ -147,12 +147,7 @@ async fn log(
 }
 
 pub async fn create(db: &Db, new: &NewOrder, today: NaiveDate, stamp: &AuditStamp) -> Result<Order, StoreError> {
-    let (new, stamp) = (new.clone(), stamp.clone());
-    db.write(move |conn| {
-        let (new, stamp) = (new.clone(), stamp.clone());
-        Box::pin(async move { insert(conn, &new, today, &stamp).await })
-    })
-    .await
+    db.write((new.clone(), stamp.clone()), move |conn, (new, stamp)| Box::pin(insert(conn, new, today, stamp))).await
 }
 
 /// One order with its lines, the customer's figures and audit entry, inside the caller's

@@ -245,8 +245,9 @@ fn fifth_place(j: i64, n: &str) -> String {
 /// (`r1`…`m4`, see `RfmCell`) for picking a segment's customers.
 ///
 /// Over the kept totals no customer is sorted: every step walks an index. Over a period the
-/// customers are sorted twice, by total and into the groups. The monetary cut values come first: read at their places in the ranking by total
-/// (over the kept totals an index walk with an offset, otherwise a row number over `per`).
+/// customers are sorted twice, by total and into the groups. The monetary cut values come
+/// first: read at their places in the ranking by total (over the kept totals an index walk
+/// with an offset, otherwise a row number over `per`).
 /// Then the customers are grouped by last order day and number of orders (`g`, a few thousand
 /// groups; over the kept totals a walk down their index in that order), each group counting
 /// its customers and total above each monetary cut value. The recency and frequency cut

@@ -80,32 +80,83 @@ fn bounded_classes() -> Vec<(AbcClass, i64, i64)> {
     AbcClass::ALL.into_iter().filter_map(|c| c.bound().map(|(n, d)| (c, n, d))).collect()
 }
 
+/// `, hist AS …`: the customers of `per` in buckets of their total, each bucket with its
+/// customers, their total and its lowest and highest total. A bucket is the total's order of
+/// magnitude and first three digits, so buckets follow the totals' order and each holds totals
+/// within 1 % of each other however the totals spread. Over a period, finding a place in the
+/// ranking by total then needs the few thousand buckets and the customers of one bucket only,
+/// instead of sorting every customer by total (which took longer than adding them up).
+fn push_histogram(sql: &mut Sql) {
+    let mut bucket = String::from("CASE WHEN total < 1000 THEN total");
+    for k in 1..16 {
+        bucket.push_str(&format!(
+            " WHEN total < 1{zeros} THEN {k}000 + total / 1{digits}",
+            zeros = "0".repeat(k + 3),
+            digits = "0".repeat(k)
+        ));
+    }
+    bucket.push_str(" ELSE 16000 + total / 10000000000000000 END");
+    sql.push(&format!(
+        ", hist AS MATERIALIZED (SELECT b, COUNT(*) AS n, CAST(SUM(total) AS BIGINT) AS s, MIN(total) AS lo, \
+         MAX(total) AS hi FROM (SELECT {bucket} AS b, total FROM per) x GROUP BY b)"
+    ));
+}
+
 /// The customers of one currency ranked by their total: the top `limit` and the rows where
 /// the running total crosses a class's bound, each with the currency's sums (`sums`) over
 /// every customer ranked. Over all of time the walk goes down an index of the kept totals and
-/// stops after the last crossing; over a period the customers' figures are added up once,
-/// for the sums and the ranking.
+/// stops after the last crossing. Over a period the customers' figures are added up once;
+/// the top rows are the largest `limit` of them, and a crossing is found in the buckets of
+/// `push_histogram` (largest first, with the customers and total above each) and then among
+/// the customers of the bucket it falls in.
 fn ranking(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool, limit: i64) -> Sql {
     let mut sql = Sql::new(if all_time { "WITH per AS NOT MATERIALIZED (" } else { "WITH per AS MATERIALIZED (" });
     sql.append(&per_customer(scope, filter, currency, all_time));
     sql.push(
         "), sums AS MATERIALIZED (SELECT COUNT(*) AS customers, CAST(SUM(orders) AS BIGINT) AS all_orders, \
-         CAST(SUM(total) AS BIGINT) AS grand FROM per), \
-         ranked AS (SELECT customer_id, total, orders, ROW_NUMBER() OVER w AS place, \
-         CAST(SUM(total) OVER w AS BIGINT) AS running \
-         FROM per WINDOW w AS (ORDER BY total DESC, customer_id ROWS UNBOUNDED PRECEDING)) ",
+         CAST(SUM(total) AS BIGINT) AS grand FROM per)",
     );
+    let bounded = bounded_classes();
+    let crosses = |before: &str, after: &str| -> String {
+        let bounds: Vec<String> = bounded
+            .iter()
+            .map(|(_, n, d)| format!("({before} * {d} < s.grand * {n} AND {after} * {d} >= s.grand * {n})"))
+            .collect();
+        bounds.join(" OR ")
+    };
+    let window = "ROWS UNBOUNDED PRECEDING";
+    if all_time {
+        sql.push(&format!(
+            ", ranked AS (SELECT customer_id, total, orders, ROW_NUMBER() OVER w AS place, \
+             CAST(SUM(total) OVER w AS BIGINT) AS running \
+             FROM per WINDOW w AS (ORDER BY total DESC, customer_id {window})) "
+        ));
+    } else {
+        push_histogram(&mut sql);
+        sql.push(&format!(
+            ", above AS (SELECT b, lo, hi, s, CAST(SUM(n) OVER w - n AS BIGINT) AS n_before, \
+             CAST(SUM(s) OVER w - s AS BIGINT) AS s_before FROM hist WINDOW w AS (ORDER BY b DESC {window})), \
+             crossing AS MATERIALIZED (SELECT a.* FROM above a CROSS JOIN sums s WHERE {}), \
+             ranked AS (SELECT customer_id, total, orders, ROW_NUMBER() OVER w AS place, \
+             CAST(SUM(total) OVER w AS BIGINT) AS running FROM (SELECT * FROM per ORDER BY total DESC, customer_id LIMIT ",
+            crosses("a.s_before", "(a.s_before + a.s)")
+        ));
+        sql.bind(limit).push(&format!(
+            ") top WINDOW w AS (ORDER BY total DESC, customer_id {window}) UNION ALL \
+             SELECT * FROM (SELECT p.customer_id, p.total, p.orders, c.n_before + ROW_NUMBER() OVER w AS place, \
+             CAST(c.s_before + SUM(p.total) OVER w AS BIGINT) AS running \
+             FROM crossing c JOIN per p ON p.total BETWEEN c.lo AND c.hi \
+             WINDOW w AS (PARTITION BY c.b ORDER BY p.total DESC, p.customer_id {window})) inside WHERE place > "
+        ));
+        sql.bind(limit).push(") ");
+    }
     // The names by a subquery, not a join, so that the ranking streams through the filter
     // rather than being stored first.
     sql.push(
         "SELECT r.*, s.*, (SELECT cu.name FROM customers cu WHERE cu.id = r.customer_id) AS customer_name \
          FROM ranked r CROSS JOIN sums s WHERE r.place <= ",
     );
-    sql.bind(limit);
-    let bounded = bounded_classes();
-    for (_, n, d) in &bounded {
-        sql.push(&format!(" OR ((r.running - r.total) * {d} < s.grand * {n} AND r.running * {d} >= s.grand * {n})"));
-    }
+    sql.bind(limit).push(" OR ").push(&crosses("(r.running - r.total)", "r.running"));
     if all_time {
         // Each bound is crossed once: past the top rows and the crossings nothing is needed.
         sql.push(" LIMIT ").bind(limit + bounded.len() as i64);
@@ -244,10 +295,10 @@ fn fifth_place(j: i64, n: &str) -> String {
 /// the period, and `per` (each customer's last order day, orders and total) and `cuts`
 /// (`r1`…`m4`, see `RfmCell`) for picking a segment's customers.
 ///
-/// Over the kept totals no customer is sorted: every step walks an index. Over a period the
-/// customers are sorted twice, by total and into the groups. The monetary cut values come
-/// first: read at their places in the ranking by total (over the kept totals an index walk
-/// with an offset, otherwise a row number over `per`).
+/// Over the kept totals no customer is sorted: every step walks an index. Otherwise the
+/// customers are sorted into the groups and into the buckets of `push_histogram`. The monetary
+/// cut values come first: read at their places in the ranking by total (over the kept totals
+/// an index walk with an offset, otherwise numbered within the buckets holding those places).
 /// Then the customers are grouped by last order day and number of orders (`g`, a few thousand
 /// groups; over the kept totals a walk down their index in that order), each group counting
 /// its customers and total above each monetary cut value. The recency and frequency cut
@@ -258,7 +309,23 @@ fn rfm_basis(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: boo
     // Over the kept totals `per` is read again by each part, so each walks the index it needs.
     let mut sql = Sql::new(if indexed { "WITH per AS NOT MATERIALIZED (" } else { "WITH per AS MATERIALIZED (" });
     sql.append(&per_customer(scope, filter, currency, all_time));
-    sql.push("), k AS MATERIALIZED (SELECT COUNT(*) AS n FROM per), mc AS MATERIALIZED (SELECT ");
+    sql.push("), k AS MATERIALIZED (SELECT COUNT(*) AS n FROM per)");
+    if !indexed {
+        // The buckets holding a fifth's place, with the customers below each, and the
+        // customers of those buckets numbered on from there.
+        push_histogram(&mut sql);
+        let holds: Vec<String> = (1..=4)
+            .map(|j| format!("(h.n_before < {p} AND {p} <= h.n_before + h.n)", p = fifth_place(j, "k.n")))
+            .collect();
+        sql.push(&format!(
+            ", placed AS (SELECT b, lo, hi, n, CAST(SUM(n) OVER (ORDER BY b ROWS UNBOUNDED PRECEDING) - n AS BIGINT) \
+             AS n_before FROM hist), \
+             ranked AS (SELECT p.total, h.n_before + ROW_NUMBER() OVER (PARTITION BY h.b ORDER BY p.total) AS place \
+             FROM placed h CROSS JOIN k JOIN per p ON p.total BETWEEN h.lo AND h.hi WHERE {})",
+            holds.join(" OR ")
+        ));
+    }
+    sql.push(", mc AS MATERIALIZED (SELECT ");
     let monetary: Vec<String> = (1..=4)
         .map(|j| {
             if indexed {
@@ -273,7 +340,7 @@ fn rfm_basis(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: boo
         .collect();
     sql.push(&monetary.join(", "));
     if !indexed {
-        sql.push(" FROM (SELECT total, ROW_NUMBER() OVER (ORDER BY total) AS place FROM per) ranked CROSS JOIN k");
+        sql.push(" FROM ranked CROSS JOIN k");
     }
     sql.push("), g AS MATERIALIZED (SELECT last_date, orders, COUNT(*) AS n0, SUM(total) AS s0");
     for j in 1..=4 {

@@ -265,6 +265,132 @@ async fn all_time_contribution_and_rfm_read_the_kept_totals_and_equal_the_sums_o
     assert_eq!(huaxing(&w.app.get_ok(&format!("{path}?from=2000-01-02"), &w.executive).await), 800);
 }
 
+/// Over a period, places in the ranking by total are found in buckets of nearby totals and
+/// then among one bucket's customers: here many customers share buckets and totals, the
+/// class bounds and the fifths fall inside such buckets, past the rows asked for (RPT-1, RPT-6).
+#[tokio::test]
+async fn period_ranking_finds_class_bounds_and_fifths_among_customers_with_nearby_and_equal_totals() {
+    let (url, _) = fresh_database_url().await;
+    let app = TestApp::spawn_on(&url).await;
+    let east = app.division("华东").await;
+    let director = app.user("dongfang", "director", &[east]).await;
+    // (id, total in cents, orders, last day of March): ten of 5,000.00, forty within
+    // 100.00–100.22 (a bucket of their own, ties among them), ten small ones.
+    let mut customers: Vec<(String, i64, i64, u32)> = Vec::new();
+    for i in 0..60i64 {
+        let cents = match i {
+            0..10 => 500_000,
+            10..50 => 10_000 + (i * 7) % 23,
+            _ => 100 + i,
+        };
+        let c = app.create_customer(&director, &json!({"name": format!("客户{i:02}")})).await;
+        let id = c["id"].as_str().unwrap().to_string();
+        let day = 1 + (i * 11 % 28) as u32;
+        // Every fourth customer orders twice, the total split over two days.
+        let parts = if i % 4 == 0 {
+            vec![(cents / 2, day.min(20)), (cents - cents / 2, day.max(21))]
+        } else {
+            vec![(cents, day)]
+        };
+        for (amount, d) in &parts {
+            let body = json!({"customer_id": id, "order_date": format!("2026-03-{d:02}"), "lines": [{"description": "服务",
+                "quantity": "1", "unit_price": format!("{}.{:02}", amount / 100, amount % 100)}]});
+            app.created("/api/v1/orders", &director, &body).await;
+        }
+        customers.push((id, cents, parts.len() as i64, parts.iter().map(|p| p.1).max().unwrap()));
+    }
+    // A cancelled order long ago: from the day after, the period holds every counted order,
+    // so its report is summed from the orders and can be held against the kept totals.
+    let body = json!({"customer_id": customers[0].0, "order_date": "2000-01-01", "status": "cancelled",
+        "lines": [{"description": "服务", "quantity": "1", "unit_price": "1"}]});
+    app.created("/api/v1/orders", &director, &body).await;
+
+    // Contribution, computed here: largest total first, ties by customer id; a customer's
+    // class is where the running total stands before it.
+    let mut ranked = customers.clone();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let grand: i64 = ranked.iter().map(|c| c.1).sum();
+    let (mut running, mut classes) = (0, BTreeMap::<&str, (i64, i64)>::new());
+    let mut expected_rows = Vec::new();
+    for (place, c) in ranked.iter().enumerate() {
+        let class = if running * 5 < grand * 4 {
+            "A"
+        } else if running * 20 < grand * 19 {
+            "B"
+        } else {
+            "C"
+        };
+        running += c.1;
+        let e = classes.entry(class).or_insert((0, 0));
+        *e = (e.0 + 1, e.1 + c.1);
+        if place < 5 {
+            expected_rows.push((place as i64 + 1, c.0.clone(), c.1, class));
+        }
+    }
+    // The bounds fall inside the tied 5,000s (80 %) and inside the 100.xx bucket (95 %).
+    assert_eq!((classes["A"].0, classes["B"].0), (9, 15));
+    let cents = |v: &Value| i64::try_from(dec(v) * Decimal::from(100)).unwrap();
+    let path = "/api/v1/reports/customer-contribution?from=2026-03-01&to=2026-03-31&limit=5";
+    let report = app.get_ok(path, &director).await;
+    let rows: Vec<_> = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let class = r["abc_class"].as_str().unwrap();
+            let class = ["A", "B", "C"].into_iter().find(|c| *c == class).unwrap();
+            (r["rank"].as_i64().unwrap(), r["customer_id"].as_str().unwrap().to_string(), cents(&r["total"]), class)
+        })
+        .collect();
+    assert_eq!(rows, expected_rows);
+    let got: BTreeMap<&str, (i64, i64)> = report["totals"]["currencies"][0]["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let class = ["A", "B", "C"].into_iter().find(|k| *k == c["abc_class"].as_str().unwrap()).unwrap();
+            (class, (c["customers"].as_i64().unwrap(), cents(&c["total"])))
+        })
+        .collect();
+    assert_eq!(got, classes);
+
+    // RFM over March, computed here: a score is 1 plus how many of the values ending the 1st
+    // to 4th fifth (lowest first) are below the customer's own. The fifths of the totals fall
+    // inside the 100.xx bucket.
+    fn score<T: Ord + Copy>(all: &[T], v: T) -> i64 {
+        let mut all = all.to_vec();
+        all.sort();
+        1 + (1..=4).filter(|j| all[(j * all.len()).div_ceil(5) - 1] < v).count() as i64
+    }
+    let days: Vec<u32> = customers.iter().map(|c| c.3).collect();
+    let counts: Vec<i64> = customers.iter().map(|c| c.2).collect();
+    let totals: Vec<i64> = customers.iter().map(|c| c.1).collect();
+    let expected: BTreeMap<&str, (i64, i64, i64)> = customers
+        .iter()
+        .map(|c| (c.0.as_str(), (score(&days, c.3), score(&counts, c.2), score(&totals, c.1))))
+        .collect();
+    let march = "/api/v1/reports/rfm?from=2026-03-01&to=2026-03-31";
+    let rfm = app.get_ok(march, &director).await;
+    let mut listed = 0;
+    for s in rfm["items"].as_array().unwrap() {
+        let segment = s["segment"].as_str().unwrap();
+        let members = app.get_ok(&format!("{march}&segment={segment}"), &director).await;
+        for c in members["items"].as_array().unwrap() {
+            let scores = (c["r"].as_i64().unwrap(), c["f"].as_i64().unwrap(), c["m"].as_i64().unwrap());
+            assert_eq!(scores, expected[c["customer_id"].as_str().unwrap()], "{c}");
+            listed += 1;
+        }
+    }
+    assert_eq!(listed, customers.len());
+
+    // The same reports over all of time come from the kept totals, ranked by walking an index.
+    for report in ["customer-contribution?limit=5", "customer-contribution?limit=20", "rfm?x=1"] {
+        let kept = app.get_ok(&format!("/api/v1/reports/{report}"), &director).await;
+        let summed = app.get_ok(&format!("/api/v1/reports/{report}&from=2000-01-02"), &director).await;
+        assert_eq!((&kept["items"], &kept["totals"]), (&summed["items"], &summed["totals"]), "{report}");
+    }
+}
+
 #[tokio::test]
 async fn exports_hold_the_rows_of_the_json_and_need_the_export_right() {
     let w = world().await;

@@ -23,7 +23,7 @@ use crm_core::store::StoreError;
 use crate::Db;
 use crate::sql::store_error;
 
-pub(crate) use numbering::{next_number, next_numbers};
+pub(crate) use numbering::{next_number, next_numbers, number_for, take_ahead};
 pub use seed::{seed, seed_kind};
 
 #[async_trait]

@@ -10,6 +10,7 @@ use crm_core::store::StoreError;
 
 use crate::Db;
 use crate::audit::{self, Change};
+use crate::database::Backend;
 use crate::listing::{Kind, ListSpec, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
@@ -101,6 +102,41 @@ pub async fn update(
     audit::record(&mut tx, stamp, change).await?;
     tx.commit().await.map_err(store_error)?;
     Ok(new)
+}
+
+/// The number of one record of `kind` whose write is still to begin, or `None` to take it in
+/// that write (`number_for`).
+///
+/// On PostgreSQL the counter's row lock, taken inside a create's transaction, is held until
+/// that transaction's commit has waited for the disk, so every create of the kind would queue
+/// on it. There the number is taken beforehand, in a short transaction of its own that does
+/// not wait for the disk: the record carrying the number commits later in the same log, and
+/// its flush makes the counter durable too. A create that fails after taking its number leaves
+/// a gap; numbers stay unique and in order (BAS-3). On SQLite every write queues behind the one
+/// writer anyway, and taking the number inside the write costs no commit of its own.
+pub(crate) async fn take_ahead(db: &Db, kind: &str, today: NaiveDate) -> Result<Option<String>, StoreError> {
+    if db.backend() == Backend::Sqlite {
+        return Ok(None);
+    }
+    let mut tx = db.begin_write().await?;
+    sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await.map_err(store_error)?;
+    let number = next_number(&mut tx, kind, today).await?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(Some(number))
+}
+
+/// The number a record of `kind` carries: the one taken ahead, else the next one taken in
+/// the caller's write transaction.
+pub(crate) async fn number_for(
+    conn: &mut AnyConnection,
+    ahead: Option<&str>,
+    kind: &str,
+    today: NaiveDate,
+) -> Result<String, StoreError> {
+    match ahead {
+        Some(number) => Ok(number.to_owned()),
+        None => next_number(conn, kind, today).await,
+    }
 }
 
 /// Takes the next number of `kind` inside the caller's write transaction, so the number

@@ -17,7 +17,7 @@ use crm_core::store::StoreError;
 use super::index::{self, DocumentQuery, Entity};
 use crate::Db;
 use crate::audit::{self, Change};
-use crate::base_data::next_number;
+use crate::base_data::{number_for, take_ahead};
 use crate::listing::{Kind, ListSpec, find_sql, find_where, list as list_rows, push_scope};
 use crate::sql::{Arg, Batch, RowExt, Sql, store_error};
 
@@ -381,7 +381,11 @@ pub const WRITABLE: &str = "name, division_id, owner_id, status, level_id, regio
     registered_capital, annual_turnover, bank, bank_account, notes, updated_at";
 
 pub async fn create(db: &Db, new: &NewCustomer, today: NaiveDate, stamp: &AuditStamp) -> Result<Customer, StoreError> {
-    db.write((new.clone(), stamp.clone()), move |conn, (new, stamp)| Box::pin(insert(conn, new, today, stamp))).await
+    let ahead = take_ahead(db, "customer", today).await?;
+    db.write((new.clone(), stamp.clone(), ahead), move |conn, (new, stamp, ahead)| {
+        Box::pin(insert(conn, new, ahead.as_deref(), today, stamp))
+    })
+    .await
 }
 
 /// Creates all customers of an import (CUS-9) in one transaction: all or none, numbered in
@@ -395,7 +399,7 @@ pub async fn create_many(
     let mut tx = db.begin_write().await?;
     let mut created = Vec::with_capacity(new.len());
     for customer in new {
-        created.push(insert(&mut tx, customer, today, stamp).await?);
+        created.push(insert(&mut tx, customer, None, today, stamp).await?);
     }
     tx.commit().await.map_err(store_error)?;
     Ok(created)
@@ -443,15 +447,16 @@ pub fn draft(new: &NewCustomer, id: Uuid, number: String, at: DateTime<Utc>) -> 
     }
 }
 
-/// One customer with its number, tags, search index rows and audit entry, inside the caller's
-/// transaction.
+/// One customer with its number (taken `ahead`, see `take_ahead`, or here), tags, search index
+/// rows and audit entry, inside the caller's transaction.
 pub async fn insert(
     tx: &mut AnyConnection,
     new: &NewCustomer,
+    ahead: Option<&str>,
     today: NaiveDate,
     stamp: &AuditStamp,
 ) -> Result<Customer, StoreError> {
-    let number = next_number(&mut *tx, "customer", today).await?;
+    let number = number_for(&mut *tx, ahead, "customer", today).await?;
     let draft = draft(new, Uuid::now_v7(), number, stamp.at);
     // The record, its tags and search rows, and the read-back for the labels of its references
     // go in one batch: this runs in the single writer's transaction.

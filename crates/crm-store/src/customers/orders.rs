@@ -13,7 +13,7 @@ use crm_core::store::StoreError;
 use super::customer::{division_of, refresh_order_figures, scoped};
 use crate::Db;
 use crate::audit::{self, Change};
-use crate::base_data::next_number;
+use crate::base_data::{number_for, take_ahead};
 use crate::listing::{Kind, ListSpec, find_where, list as list_rows};
 use crate::sql::{RowExt, Sql, store_error};
 
@@ -147,20 +147,25 @@ async fn log(
 }
 
 pub async fn create(db: &Db, new: &NewOrder, today: NaiveDate, stamp: &AuditStamp) -> Result<Order, StoreError> {
-    db.write((new.clone(), stamp.clone()), move |conn, (new, stamp)| Box::pin(insert(conn, new, today, stamp))).await
+    let ahead = take_ahead(db, "order", today).await?;
+    db.write((new.clone(), stamp.clone(), ahead), move |conn, (new, stamp, ahead)| {
+        Box::pin(insert(conn, new, ahead.as_deref(), today, stamp))
+    })
+    .await
 }
 
-/// One order with its lines, the customer's figures and audit entry, inside the caller's
-/// transaction.
+/// One order with its number (taken `ahead`, see `take_ahead`, or here), lines, the
+/// customer's figures and audit entry, inside the caller's transaction.
 async fn insert(
     tx: &mut AnyConnection,
     new: &NewOrder,
+    ahead: Option<&str>,
     today: NaiveDate,
     stamp: &AuditStamp,
 ) -> Result<Order, StoreError> {
     let id = Uuid::now_v7();
     let lines: Vec<OrderLine> = new.lines.iter().map(OrderLine::from).collect();
-    let number = next_number(&mut *tx, "order", today).await?;
+    let number = number_for(&mut *tx, ahead, "order", today).await?;
     let mut sql = Sql::new(
         "INSERT INTO orders (id, number, customer_id, contract_id, order_date, currency, status, total, notes, \
          created_at, updated_at, version) VALUES (",

@@ -15,7 +15,7 @@ use crm_core::service::{NewServiceRequest, PastServiceRequest, ServiceRequest, S
 use crm_core::store::StoreError;
 
 use crate::audit::{self, Change};
-use crate::base_data::{next_number, next_numbers};
+use crate::base_data::{next_numbers, number_for, take_ahead};
 use crate::customers::customer;
 use crate::listing::{Kind, ListSpec, find_where, list as list_rows, push_scope};
 use crate::notifications;
@@ -180,10 +180,11 @@ pub async fn create(
     today: NaiveDate,
     stamp: &AuditStamp,
 ) -> Result<ServiceRequest, StoreError> {
+    let ahead = take_ahead(db, "service_request", today).await?;
     let mut tx = db.begin_write().await?;
     let customer = customer::get_in(&mut tx, scope, new.customer_id).await?;
     let id = Uuid::now_v7();
-    let number = next_number(&mut tx, "service_request", today).await?;
+    let number = number_for(&mut tx, ahead.as_deref(), "service_request", today).await?;
     let (respond_by, resolve_by) = new.targets.deadlines(stamp.at);
     let mut sql = Sql::new(
         "INSERT INTO service_requests (id, number, division_id, customer_id, type_id, summary, request, status, \

@@ -13,7 +13,7 @@ use crm_core::store::StoreError;
 use super::{LINE_COLUMNS, date, insert_lines, opt_date, price_line};
 use crate::Db;
 use crate::audit::{self, Change};
-use crate::base_data::next_number;
+use crate::base_data::{number_for, take_ahead};
 use crate::customers::{division_of, scoped};
 use crate::listing::{Kind, ListSpec, find_where, list as list_rows};
 use crate::sql::{Arg, RowExt, Sql, store_error};
@@ -129,8 +129,9 @@ fn change<'a>(action: &'a str, old: Option<&'a Contract>, new: Option<&'a Contra
 
 pub async fn create(db: &Db, new: &NewContract, today: NaiveDate, stamp: &AuditStamp) -> Result<Contract, StoreError> {
     let id = Uuid::now_v7();
+    let ahead = take_ahead(db, "contract", today).await?;
     let mut tx = db.begin_write().await?;
-    let number = next_number(&mut tx, "contract", today).await?;
+    let number = number_for(&mut tx, ahead.as_deref(), "contract", today).await?;
     let mut sql = Sql::new(
         "INSERT INTO contracts (id, number, customer_id, quote_id, renewal_of_id, title, signed_on, starts_on, \
          ends_on, currency, amount, status, reminder_days, expiring, notes, created_at, updated_at, version) VALUES (",

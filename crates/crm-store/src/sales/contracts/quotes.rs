@@ -13,7 +13,7 @@ use crm_core::store::StoreError;
 use super::{LINE_COLUMNS, insert_lines, opt_date, price_line};
 use crate::Db;
 use crate::audit::{self, Change};
-use crate::base_data::next_number;
+use crate::base_data::{number_for, take_ahead};
 use crate::customers::{division_of, scoped};
 use crate::listing::{Kind, ListSpec, find_where, list as list_rows};
 use crate::sql::{Arg, RowExt, Sql, store_error};
@@ -175,8 +175,9 @@ async fn log(
 
 pub async fn create(db: &Db, new: &NewQuote, today: NaiveDate, stamp: &AuditStamp) -> Result<Quote, StoreError> {
     let id = Uuid::now_v7();
+    let ahead = take_ahead(db, "quote", today).await?;
     let mut tx = db.begin_write().await?;
-    let number = next_number(&mut tx, "quote", today).await?;
+    let number = number_for(&mut tx, ahead.as_deref(), "quote", today).await?;
     let mut sql = Sql::new(
         "INSERT INTO quotes (id, number, customer_id, title, summary, currency, valid_until, status, revision, \
          subtotal, discount, tax, total, created_at, updated_at, version) VALUES (",

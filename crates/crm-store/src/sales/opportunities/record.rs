@@ -413,7 +413,7 @@ async fn won_customer(
 ) -> Result<Uuid, StoreError> {
     let everything = Scope::everything();
     let id = match customer {
-        WonCustomer::New(new) => customer::insert(conn, new, today, stamp).await?.id,
+        WonCustomer::New(new) => customer::insert(conn, new, None, today, stamp).await?.id,
         WonCustomer::Existing(id) => {
             let old = customer::get_in(conn, &everything, *id).await?;
             if old.status == CustomerStatus::Prospect {

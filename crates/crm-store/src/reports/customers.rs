@@ -145,7 +145,7 @@ fn ranking(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool,
             ") top WINDOW w AS (ORDER BY total DESC, customer_id {window}) UNION ALL \
              SELECT * FROM (SELECT p.customer_id, p.total, p.orders, c.n_before + ROW_NUMBER() OVER w AS place, \
              CAST(c.s_before + SUM(p.total) OVER w AS BIGINT) AS running \
-             FROM crossing c JOIN per p ON p.total BETWEEN c.lo AND c.hi \
+             FROM per p CROSS JOIN crossing c WHERE p.total BETWEEN c.lo AND c.hi \
              WINDOW w AS (PARTITION BY c.b ORDER BY p.total DESC, p.customer_id {window})) inside WHERE place > "
         ));
         sql.bind(limit).push(") ");
@@ -312,7 +312,8 @@ fn rfm_basis(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: boo
     sql.push("), k AS MATERIALIZED (SELECT COUNT(*) AS n FROM per)");
     if !indexed {
         // The buckets holding a fifth's place, with the customers below each, and the
-        // customers of those buckets numbered on from there.
+        // customers of those buckets numbered on from there. `per` is read once, outside
+        // (SQLite's CROSS JOIN keeps that order), rather than once per bucket.
         push_histogram(&mut sql);
         let holds: Vec<String> = (1..=4)
             .map(|j| format!("(h.n_before < {p} AND {p} <= h.n_before + h.n)", p = fifth_place(j, "k.n")))
@@ -320,8 +321,9 @@ fn rfm_basis(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: boo
         sql.push(&format!(
             ", placed AS (SELECT b, lo, hi, n, CAST(SUM(n) OVER (ORDER BY b ROWS UNBOUNDED PRECEDING) - n AS BIGINT) \
              AS n_before FROM hist), \
+             holding AS MATERIALIZED (SELECT h.* FROM placed h CROSS JOIN k WHERE {}), \
              ranked AS (SELECT p.total, h.n_before + ROW_NUMBER() OVER (PARTITION BY h.b ORDER BY p.total) AS place \
-             FROM placed h CROSS JOIN k JOIN per p ON p.total BETWEEN h.lo AND h.hi WHERE {})",
+             FROM per p CROSS JOIN holding h WHERE p.total BETWEEN h.lo AND h.hi)",
             holds.join(" OR ")
         ));
     }

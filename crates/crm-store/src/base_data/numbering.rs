@@ -161,18 +161,25 @@ pub(crate) async fn next_numbers(
     let count = i64::try_from(count).unwrap_or(i64::MAX);
     let mut sql = Sql::new("UPDATE number_sequences SET last_value = last_value + ");
     sql.bind(count).push(" WHERE kind = ").bind(kind);
-    sql.push(" RETURNING ").push(COLUMNS).push(", period, last_value");
+    sql.push(" RETURNING ").push(COLUMNS).push(", period, period_day, last_value");
     let row = sql.query().fetch_optional(&mut *conn).await.map_err(store_error)?.ok_or(StoreError::NotFound)?;
     let sequence = from_row(&row)?;
+    let stored = row.text("period")?;
+    // A period never goes back: a taker whose today is before the day the stored period began
+    // (in a time zone that has not reached midnight yet) counts on in the newer period, since
+    // starting the older one's counter again would repeat the numbers it already gave.
+    let day = today.to_string();
+    let behind = row.opt_text("period_day")?.is_some_and(|began| began > day);
     let period = sequence.period(today).map_err(StoreError::Invalid)?;
-    let (first, last) = if row.text("period")? == period {
+    let (period, first, last) = if stored == period || behind {
         let last = row.int("last_value")?;
-        (last - count + 1, last)
+        (stored, last - count + 1, last)
     } else {
         let mut sql = Sql::new("UPDATE number_sequences SET period = ");
-        sql.bind(&period).push(", last_value = ").bind(count).push(" WHERE id = ").bind(sequence.id);
+        sql.bind(&period).push(", period_day = ").bind(day).push(", last_value = ").bind(count);
+        sql.push(" WHERE id = ").bind(sequence.id);
         sql.query().execute(&mut *conn).await.map_err(store_error)?;
-        (1, count)
+        (period, 1, count)
     };
     Ok((first..=last).map(|counter| sequence.number(&period, counter)).collect())
 }

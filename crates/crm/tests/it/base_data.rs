@@ -450,6 +450,10 @@ async fn numbers_count_up_within_a_day_restart_the_next_and_never_repeat_under_c
     assert_eq!(app.db.next_number("order", day).await.unwrap(), "DD202611230001");
     let next_day = day.succ_opt().unwrap();
     assert_eq!(app.db.next_number("customer", next_day).await.unwrap(), "KH202611240001");
+    // A taker still on the day before (a time zone short of midnight) counts on in the newer
+    // day's period: starting the older day's counter again would repeat its numbers.
+    assert_eq!(app.db.next_number("customer", day).await.unwrap(), "KH202611240002");
+    assert_eq!(app.db.next_number("customer", next_day).await.unwrap(), "KH202611240003");
     assert!(app.db.next_number("invoice", day).await.is_err());
 
     let mut takers = tokio::task::JoinSet::new();

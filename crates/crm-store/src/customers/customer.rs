@@ -18,6 +18,7 @@ use super::index::{self, DocumentQuery, Entity};
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::base_data::{number_for, take_ahead};
+use crate::dialect;
 use crate::listing::{Kind, ListSpec, find_sql, find_where, list as list_rows, push_scope};
 use crate::sql::{Arg, Batch, RowExt, Sql, store_error};
 
@@ -190,9 +191,13 @@ fn special_filters(db: &Db, req: &ListRequest) -> Result<(Sql, ListRequest), Sto
             "region_id" => {
                 // Tested on the customer's own column (held by the name index), not on the
                 // joined region, so a page by name skips other regions' customers without
-                // visiting their rows.
-                extra.push(" AND EXISTS (SELECT 1 FROM dictionary_entries fr WHERE fr.id = c.region_id AND (fr.id = ");
-                extra.bind(value).push(" OR fr.parent_id = ").bind(value).push("))");
+                // visiting their rows; against the region and its cities gathered once, which
+                // is cheaper per row than looking up each row's region. SQLite would otherwise
+                // fetch every customer of the regions by the region index and sort them all:
+                // 10 ms for a small province, 0.2–2 s for one of 60,000 customers at a million.
+                extra.push(" AND ").push(&dialect::unindexed(db.backend(), "c.region_id"));
+                extra.push(" IN (SELECT fr.id FROM dictionary_entries fr WHERE fr.id = ").bind(value);
+                extra.push(" OR fr.parent_id = ").bind(value).push(")");
             }
             "ids" => {
                 let ids: Vec<String> =

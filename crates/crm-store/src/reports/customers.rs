@@ -125,24 +125,23 @@ fn ranking(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool,
         bounds.join(" OR ")
     };
     let window = "ROWS UNBOUNDED PRECEDING";
+    // The rows of a source numbered and summed from the largest total down.
+    let numbered = "SELECT customer_id, total, orders, ROW_NUMBER() OVER w AS place, \
+                    CAST(SUM(total) OVER w AS BIGINT) AS running FROM ";
+    let by_total = format!(" WINDOW w AS (ORDER BY total DESC, customer_id {window})");
     if all_time {
-        sql.push(&format!(
-            ", ranked AS (SELECT customer_id, total, orders, ROW_NUMBER() OVER w AS place, \
-             CAST(SUM(total) OVER w AS BIGINT) AS running \
-             FROM per WINDOW w AS (ORDER BY total DESC, customer_id {window})) "
-        ));
+        sql.push(", ranked AS (").push(numbered).push("per").push(&by_total).push(") ");
     } else {
         push_histogram(&mut sql);
         sql.push(&format!(
             ", above AS (SELECT b, lo, hi, s, CAST(SUM(n) OVER w - n AS BIGINT) AS n_before, \
              CAST(SUM(s) OVER w - s AS BIGINT) AS s_before FROM hist WINDOW w AS (ORDER BY b DESC {window})), \
-             crossing AS MATERIALIZED (SELECT a.* FROM above a CROSS JOIN sums s WHERE {}), \
-             ranked AS (SELECT customer_id, total, orders, ROW_NUMBER() OVER w AS place, \
-             CAST(SUM(total) OVER w AS BIGINT) AS running FROM (SELECT * FROM per ORDER BY total DESC, customer_id LIMIT ",
+             crossing AS MATERIALIZED (SELECT a.* FROM above a CROSS JOIN sums s WHERE {}), ranked AS (",
             crosses("a.s_before", "(a.s_before + a.s)")
         ));
-        sql.bind(limit).push(&format!(
-            ") top WINDOW w AS (ORDER BY total DESC, customer_id {window}) UNION ALL \
+        sql.push(numbered).push("(SELECT * FROM per ORDER BY total DESC, customer_id LIMIT ").bind(limit);
+        sql.push(") top").push(&by_total).push(&format!(
+            " UNION ALL \
              SELECT * FROM (SELECT p.customer_id, p.total, p.orders, c.n_before + ROW_NUMBER() OVER w AS place, \
              CAST(c.s_before + SUM(p.total) OVER w AS BIGINT) AS running \
              FROM per p CROSS JOIN crossing c WHERE p.total BETWEEN c.lo AND c.hi \

@@ -192,16 +192,6 @@ pub async fn backup(db: &Db, target: &Path) -> Result<(), StoreError> {
     }
 }
 
-/// `column` written so that SQLite does not look rows up by it in an index (a unary `+`), for
-/// where walking another index in the wanted order and testing the column is cheaper; PostgreSQL
-/// plans by its statistics and takes the column as it is.
-pub fn unindexed(backend: Backend, column: &str) -> String {
-    match backend {
-        Backend::Sqlite => format!("+{column}"),
-        Backend::Postgres => column.to_string(),
-    }
-}
-
 /// Whole seconds from the time `from` to the time `to` (both UTC text columns).
 pub fn seconds_between(backend: Backend, from: &str, to: &str) -> String {
     match backend {

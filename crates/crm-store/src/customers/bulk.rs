@@ -3,8 +3,11 @@
 //! phone digits, last order dates, satisfaction from the archived service requests — written
 //! with multi-row statements in one transaction.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use serde::Serialize;
+use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use crm_core::access::AuditStamp;
@@ -18,7 +21,7 @@ use super::index::Document;
 use crate::Db;
 use crate::audit::{self, Change};
 use crate::base_data::next_numbers;
-use crate::sql::{Arg, Rows, Sql, store_error};
+use crate::sql::{Arg, RowExt, Rows, Sql, store_error};
 
 const CONTACT_COLUMNS: [&str; 15] = [
     "id",
@@ -97,6 +100,15 @@ impl Loaded {
     }
 }
 
+/// Each region's province, as a customer keeps it (see `customer::push_province_of`): looked
+/// up once for a batch instead of once per row.
+async fn region_provinces(conn: &mut AnyConnection) -> Result<HashMap<Uuid, Uuid>, StoreError> {
+    let sql =
+        Sql::new("SELECT id, COALESCE(parent_id, id) AS province_id FROM dictionary_entries WHERE kind = 'region'");
+    let rows = sql.query().fetch_all(&mut *conn).await.map_err(store_error)?;
+    rows.iter().map(|r| Ok((r.id("id")?, r.id("province_id")?))).collect()
+}
+
 pub async fn load_histories(
     db: &Db,
     batch: &[CustomerHistory],
@@ -111,7 +123,8 @@ pub async fn load_histories(
     let mut order_numbers = next_numbers(conn, "order", today, order_count).await?.into_iter();
 
     // Parents before children: a statement's foreign keys are checked when it runs.
-    let mut columns = vec!["id", "number", "created_at", "version", "last_order_date"];
+    let provinces = region_provinces(conn).await?;
+    let mut columns = vec!["id", "number", "created_at", "version", "last_order_date", "province_id"];
     columns.extend(WRITABLE.split(',').map(str::trim));
     let mut customers = Rows::bulk(db.backend, "customers", &columns);
     let mut tags = Rows::bulk(db.backend, "customer_tags", &["customer_id", "tag"]);
@@ -123,7 +136,9 @@ pub async fn load_histories(
             c.satisfaction = Some(satisfaction);
         }
         let last_order = history.orders.iter().map(|o| o.order_date).max().map(|d| d.to_string());
-        let head: [Arg; 5] = [c.id.into(), c.number.clone().into(), c.created_at.into(), 1.into(), last_order.into()];
+        let province = c.region_id.and_then(|r| provinces.get(&r).copied());
+        let head: [Arg; 6] =
+            [c.id.into(), c.number.clone().into(), c.created_at.into(), 1.into(), last_order.into(), province.into()];
         customers.push(conn, head.into_iter().chain(customer::values(&c).into_iter().map(|(_, v)| v))).await?;
         for tag in &c.tags {
             tags.push(conn, [c.id.into(), tag.clone().into()]).await?;

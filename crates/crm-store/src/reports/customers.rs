@@ -250,8 +250,7 @@ pub async fn counts(
     push_customers(&mut sql, scope, filter);
     push_period(&mut sql, "c.created_at", period);
     if let Some(p) = province {
-        sql.push(" AND c.region_id IN (SELECT e.id FROM dictionary_entries e WHERE e.id = ").bind(p);
-        sql.push(" OR e.parent_id = ").bind(p).push(")");
+        sql.push(" AND c.province_id = ").bind(p);
     }
     sql.push(" GROUP BY ")
         .push(column)

@@ -331,6 +331,17 @@ async fn lists_filter_by_any_field_sort_and_page_with_a_cursor() {
     // A province finds the customers of its cities too.
     assert_eq!(names(&get(&format!("region_id={guangdong}&sort=name")).await), ["乙公司", "戊公司", "甲公司"]);
     assert_eq!(names(&get(&format!("region_id={shenzhen}&sort=-name")).await), ["甲公司", "戊公司"]);
+    // A customer moved to another province's city leaves the first province's list for the other.
+    let zhejiang = app.dictionary_entry(director, "region", "浙江省").await;
+    let hangzhou = app.dictionary_entry(director, "region", "杭州市").await;
+    let jia = &get("q=甲公司").await["items"][0];
+    let path = format!("/api/v1/customers/{}", jia["id"].as_str().unwrap());
+    let r = app.patch_json(&path, director, Some("\"1\""), &json!({"region_id": hangzhou})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(names(&get(&format!("region_id={guangdong}&sort=name")).await), ["乙公司", "戊公司"]);
+    assert_eq!(names(&get(&format!("region_id={zhejiang}&sort=name")).await), ["甲公司"]);
+    assert_eq!(names(&get(&format!("region_id={hangzhou}&sort=name")).await), ["甲公司"]);
+    assert_eq!(names(&get(&format!("region_id={shenzhen}&sort=name")).await), ["戊公司"]);
     assert_eq!(names(&get(&format!("owner_id={li}&sort=name")).await), ["丁公司", "丙公司"]);
     assert_eq!(names(&get("tag=重点&status=active&sort=name").await), ["丙公司", "甲公司"]);
     assert_eq!(get("status=lost&count=true").await["total"], 1);
@@ -362,7 +373,7 @@ async fn lists_filter_by_any_field_sort_and_page_with_a_cursor() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
     assert!(lines[0].starts_with("id,number,name,division,owner,status,level,region"), "{csv}");
-    assert!(lines[2].contains("甲公司") && lines[2].contains("大客户") && lines[2].contains("深圳市"), "{csv}");
+    assert!(lines[2].contains("甲公司") && lines[2].contains("大客户") && lines[2].contains("杭州市"), "{csv}");
 }
 
 #[tokio::test]

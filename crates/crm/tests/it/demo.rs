@@ -5,9 +5,11 @@ use std::process::Output;
 
 use chrono::{Duration, Utc};
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::helpers::{TestApp, fresh_database_url, open_db, output_text as text, run_crm};
 use crm_core::access::{AccessStore, Actor};
+use crm_core::base_data::actions as base_data;
 use crm_core::customers::actions as customers;
 use crm_core::listing::ListRequest;
 use crm_core::sales::opportunities::actions as opportunities;
@@ -65,6 +67,7 @@ async fn demo_fills_a_fresh_database_with_the_designed_counts_and_refuses_a_seco
     assert_eq!(count(&url, "service_requests").await, 6);
     assert!(out.contains(", 6 service requests in"), "{out}");
     check_service_requests(&url, 6).await;
+    check_province_filter(&url).await;
 
     let again = demo(&url, &[], None);
     assert!(!again.status.success());
@@ -74,6 +77,28 @@ async fn demo_fills_a_fresh_database_with_the_designed_counts_and_refuses_a_seco
     let forced = demo(&url, &["--force"], None);
     assert!(forced.status.success(), "{}", text(&forced));
     assert_eq!(count(&url, "customers").await, 60);
+}
+
+/// The generator writes each customer's province beside its city: a province's list (CUS-6)
+/// holds exactly the customers whose region is the province or one of its cities.
+async fn check_province_filter(url: &str) {
+    let db = open_db(url).await;
+    let system = Actor::system();
+    let all = customers::list_customers(&db, &system, &ListRequest::first("number", 500)).await.unwrap();
+    let mut expected: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for c in &all.items {
+        let Some(region_id) = c.region_id else { continue };
+        let region = base_data::get_dictionary_entry(&db, &system, region_id).await.unwrap();
+        expected.entry(region.parent_id.unwrap_or(region_id)).or_default().push(c.id);
+    }
+    assert!(expected.len() > 1, "the demo customers are spread over several provinces");
+    for (province, ids) in expected {
+        let mut req = ListRequest::first("number", 500);
+        req.filters.push(("region_id".into(), province.to_string()));
+        let listed = customers::list_customers(&db, &system, &req).await.unwrap();
+        assert_eq!(listed.items.iter().map(|c| c.id).collect::<Vec<_>>(), ids);
+    }
+    db.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

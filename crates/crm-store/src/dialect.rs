@@ -127,7 +127,7 @@ pub fn push_documents_first(
             match window {
                 Some(n) => {
                     sql.push("(SELECT * FROM ").push(documents_table(entity)).push(" WHERE entity = '").push(entity);
-                    sql.push("' ORDER BY doc_id DESC LIMIT ").bind(i64::from(n)).push(") s CROSS JOIN ");
+                    sql.push("' ORDER BY doc_id DESC").push_limit(i64::from(n)).push(") s CROSS JOIN ");
                 }
                 None => {
                     sql.push(documents_table(entity)).push(" s CROSS JOIN ");

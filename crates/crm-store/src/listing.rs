@@ -175,7 +175,7 @@ pub async fn list(
     }
     let dir = if sort.descending { " DESC" } else { " ASC" };
     sql.push(" ORDER BY ").push(sort_expr).push(dir).push(", ").push(spec.id).push(dir);
-    sql.push(" LIMIT ").bind(i64::from(req.limit) + 1);
+    sql.push_limit(i64::from(req.limit) + 1);
 
     let mut rows = sql.query().fetch_all(pool).await.map_err(store_error)?;
     let next_cursor = if rows.len() > req.limit as usize {

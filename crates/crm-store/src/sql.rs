@@ -113,6 +113,15 @@ impl Sql {
         self
     }
 
+    /// ` LIMIT n`, written out rather than bound. PostgreSQL plans a prepared statement afresh
+    /// for each execution until a plan without the parameters' values costs no more; with the
+    /// row limit a parameter that never happened, and a page of customers spent 3–9 ms planning
+    /// six joined tables against 0.4 ms executing. With the limit in the text the statement's
+    /// plan is kept after five executions.
+    pub fn push_limit(&mut self, n: i64) -> &mut Self {
+        self.push(" LIMIT ").push(&n.to_string())
+    }
+
     pub fn bind(&mut self, arg: impl Into<Arg>) -> &mut Self {
         self.args.push(arg.into());
         self.text.push('$');

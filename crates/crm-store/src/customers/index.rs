@@ -184,7 +184,7 @@ impl DocumentQuery<'_> {
             let order = push_documents_first(backend, &mut sql, self.entity, window);
             sql.push(self.from).push(" WHERE ").push(self.id).push(" = s.entity_id");
             push_documents_match(backend, &mut sql, self.entity, &tokens);
-            sql.append(conditions).push(" ORDER BY ").push(order).push(" LIMIT ").bind(i64::from(limit));
+            sql.append(conditions).push(" ORDER BY ").push(order).push_limit(i64::from(limit));
             rows = sql.query().fetch_all(&mut *conn).await.map_err(store_error)?;
             if rows.len() >= limit as usize {
                 break;

@@ -99,7 +99,7 @@ pub async fn board(
         sql.push("SELECT * FROM (SELECT ").push(record::COLUMNS).push(" FROM ").push(record::FROM);
         sql.push(" WHERE o.stage_id = ").bind(stage.id);
         push_filter(&mut sql, scope, filter, "o", true);
-        sql.push(" ORDER BY o.updated_at DESC, o.id DESC LIMIT ").bind(i64::from(cards));
+        sql.push(" ORDER BY o.updated_at DESC, o.id DESC").push_limit(i64::from(cards));
         sql.push(&format!(") c{i}"));
     }
     let mut cards_of: HashMap<Uuid, Vec<Opportunity>> = HashMap::new();

@@ -190,9 +190,9 @@ fn special_filters(db: &Db, req: &ListRequest) -> Result<(Sql, ListRequest), Sto
             "region_id" => {
                 // The customers of the region's province (the province index gives them in name
                 // order) that are in the region itself or, for a province, in any of its cities.
-                extra.push(" AND c.province_id = (SELECT COALESCE(fr.parent_id, fr.id) FROM dictionary_entries fr");
-                extra.push(" WHERE fr.id = ").bind(value).push(") AND (c.province_id = ").bind(value);
-                extra.push(" OR c.region_id = ").bind(value).push(")");
+                extra.push(" AND c.province_id = ");
+                push_province_of(&mut extra, value);
+                extra.push(" AND (c.province_id = ").bind(value).push(" OR c.region_id = ").bind(value).push(")");
             }
             "ids" => {
                 let ids: Vec<String> =
@@ -376,9 +376,10 @@ fn push_values(sql: &mut Sql, c: &Customer, first_separator: &str, assign: bool)
     }
 }
 
-/// The province a customer keeps beside its region (migration 0017): the region's parent, or
-/// the region itself when it is a province.
-fn push_province_of(sql: &mut Sql, region_id: Option<Uuid>) {
+/// The province of a region (migration 0017), as a value: the region's parent, or the region
+/// itself when it is a province. Customers keep it beside their region; the region filter
+/// looks for the filter's.
+fn push_province_of(sql: &mut Sql, region_id: impl Into<Arg>) {
     sql.push("(SELECT COALESCE(r.parent_id, r.id) FROM dictionary_entries r WHERE r.id = ").bind(region_id).push(")");
 }
 

@@ -102,6 +102,18 @@ fn push_histogram(sql: &mut Sql) {
     ));
 }
 
+/// `p.total BETWEEN … OR …`: the total of `per`'s row `p` falls in one of the first `most`
+/// buckets of `table` (rows of `push_histogram` with `lo` and `hi`), whose bounds are read once
+/// each. The customers so picked are kept (`within`) and only they are joined to the buckets:
+/// joining `per` to them tested every customer against every bucket, and PostgreSQL read
+/// `per` once per bucket, which took longer than the histogram itself.
+fn in_buckets(table: &str, most: usize) -> String {
+    let bound = |column: &str, i: usize| format!("(SELECT {column} FROM {table} ORDER BY b LIMIT 1 OFFSET {i})");
+    let each: Vec<String> =
+        (0..most).map(|i| format!("p.total BETWEEN {} AND {}", bound("lo", i), bound("hi", i))).collect();
+    format!("({})", each.join(" OR "))
+}
+
 /// The customers of one currency ranked by their total: the top `limit` and the rows where
 /// the running total crosses a class's bound, each with the currency's sums (`sums`) over
 /// every customer ranked. Over all of time the walk goes down an index of the kept totals and
@@ -136,15 +148,17 @@ fn ranking(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool,
         sql.push(&format!(
             ", above AS (SELECT b, lo, hi, s, CAST(SUM(n) OVER w - n AS BIGINT) AS n_before, \
              CAST(SUM(s) OVER w - s AS BIGINT) AS s_before FROM hist WINDOW w AS (ORDER BY b DESC {window})), \
-             crossing AS MATERIALIZED (SELECT a.* FROM above a CROSS JOIN sums s WHERE {}), ranked AS (",
-            crosses("a.s_before", "(a.s_before + a.s)")
+             crossing AS MATERIALIZED (SELECT a.* FROM above a CROSS JOIN sums s WHERE {}), \
+             within AS MATERIALIZED (SELECT * FROM per p WHERE {}), ranked AS (",
+            crosses("a.s_before", "(a.s_before + a.s)"),
+            in_buckets("crossing", bounded.len())
         ));
         sql.push(numbered).push("(SELECT * FROM per ORDER BY total DESC, customer_id LIMIT ").bind(limit);
         sql.push(") top").push(&by_total).push(&format!(
             " UNION ALL \
              SELECT * FROM (SELECT p.customer_id, p.total, p.orders, c.n_before + ROW_NUMBER() OVER w AS place, \
              CAST(c.s_before + SUM(p.total) OVER w AS BIGINT) AS running \
-             FROM per p CROSS JOIN crossing c WHERE p.total BETWEEN c.lo AND c.hi \
+             FROM within p CROSS JOIN crossing c WHERE p.total BETWEEN c.lo AND c.hi \
              WINDOW w AS (PARTITION BY c.b ORDER BY p.total DESC, p.customer_id {window})) inside WHERE place > "
         ));
         sql.bind(limit).push(") ");
@@ -294,35 +308,40 @@ fn fifth_place(j: i64, n: &str) -> String {
 /// (`r1`…`m4`, see `RfmCell`) for picking a segment's customers.
 ///
 /// Over the kept totals no customer is sorted: every step walks an index. Otherwise the
-/// customers are sorted into the groups and into the buckets of `push_histogram`. The monetary
-/// cut values come first: read at their places in the ranking by total (over the kept totals
-/// an index walk with an offset, otherwise numbered within the buckets holding those places).
-/// Then the customers are grouped by last order day and number of orders (`g`, a few thousand
-/// groups; over the kept totals a walk down their index in that order), each group counting
-/// its customers and total above each monetary cut value. The recency and frequency cut
-/// values are found in those groups, and the cells are the groups' counts and totals between
-/// the monetary cut values.
+/// customers are sorted twice, into the buckets of `push_histogram` and into the groups below;
+/// everything else is a pass over them or works on a few thousand rows. The monetary cut
+/// values come first: read at their places in the ranking by total (over the kept totals an
+/// index walk with an offset, otherwise numbered within the buckets holding those places).
+/// Then the customers are grouped by last order day, number of orders and monetary score
+/// (`g`: a few thousand groups; over the kept totals a walk down their index by day and
+/// orders, each group counting its customers and total above each monetary cut value, turned
+/// into the same rows). The recency and frequency cut values are found in those groups, and
+/// the cells are the groups' sums.
 fn rfm_basis(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: bool) -> Sql {
     let indexed = walks_kept_totals(scope, filter, all_time);
     // Over the kept totals `per` is read again by each part, so each walks the index it needs.
     let mut sql = Sql::new(if indexed { "WITH per AS NOT MATERIALIZED (" } else { "WITH per AS MATERIALIZED (" });
     sql.append(&per_customer(scope, filter, currency, all_time));
-    sql.push("), k AS MATERIALIZED (SELECT COUNT(*) AS n FROM per)");
-    if !indexed {
+    sql.push(")");
+    if indexed {
+        sql.push(", k AS MATERIALIZED (SELECT COUNT(*) AS n FROM per)");
+    } else {
         // The buckets holding a fifth's place, with the customers below each, and the
-        // customers of those buckets numbered on from there. `per` is read once, outside
-        // (SQLite's CROSS JOIN keeps that order), rather than once per bucket.
+        // customers of those buckets numbered on from there.
         push_histogram(&mut sql);
         let holds: Vec<String> = (1..=4)
             .map(|j| format!("(h.n_before < {p} AND {p} <= h.n_before + h.n)", p = fifth_place(j, "k.n")))
             .collect();
         sql.push(&format!(
-            ", placed AS (SELECT b, lo, hi, n, CAST(SUM(n) OVER (ORDER BY b ROWS UNBOUNDED PRECEDING) - n AS BIGINT) \
+            ", k AS MATERIALIZED (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM hist), \
+             placed AS (SELECT b, lo, hi, n, CAST(SUM(n) OVER (ORDER BY b ROWS UNBOUNDED PRECEDING) - n AS BIGINT) \
              AS n_before FROM hist), \
              holding AS MATERIALIZED (SELECT h.* FROM placed h CROSS JOIN k WHERE {}), \
+             within AS MATERIALIZED (SELECT total FROM per p WHERE {}), \
              ranked AS (SELECT p.total, h.n_before + ROW_NUMBER() OVER (PARTITION BY h.b ORDER BY p.total) AS place \
-             FROM per p CROSS JOIN holding h WHERE p.total BETWEEN h.lo AND h.hi)",
-            holds.join(" OR ")
+             FROM within p CROSS JOIN holding h WHERE p.total BETWEEN h.lo AND h.hi)",
+            holds.join(" OR "),
+            in_buckets("holding", 4)
         ));
     }
     sql.push(", mc AS MATERIALIZED (SELECT ");
@@ -342,42 +361,52 @@ fn rfm_basis(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: boo
     if !indexed {
         sql.push(" FROM ranked CROSS JOIN k");
     }
-    sql.push("), g AS MATERIALIZED (SELECT last_date, orders, COUNT(*) AS n0, SUM(total) AS s0");
-    for j in 1..=4 {
+    sql.push(")");
+    if indexed {
+        // Grouping by day and orders alone follows the index; the monetary split is counted.
+        sql.push(", wide AS MATERIALIZED (SELECT last_date, orders, COUNT(*) AS n0, SUM(total) AS s0");
+        for j in 1..=4 {
+            sql.push(&format!(
+                ", COUNT(CASE WHEN total > m{j} THEN 1 END) AS n{j}, \
+                 SUM(CASE WHEN total > m{j} THEN total ELSE 0 END) AS s{j}"
+            ));
+        }
+        sql.push(" FROM per CROSS JOIN mc GROUP BY last_date, orders)");
+        // Monetary score `m` holds the customers above cut value m−1 but not above cut value m.
+        let band = |prefix: &str| -> String {
+            let steps: String = (1..=4).map(|m| format!(" WHEN {m} THEN {prefix}{} - {prefix}{m}", m - 1)).collect();
+            format!("CASE bands.m{steps} ELSE {prefix}4 END")
+        };
         sql.push(&format!(
-            ", COUNT(CASE WHEN total > m{j} THEN 1 END) AS n{j}, SUM(CASE WHEN total > m{j} THEN total ELSE 0 END) AS s{j}"
+            ", bands (m) AS (VALUES (1), (2), (3), (4), (5)), g AS (SELECT last_date, orders, bands.m, \
+             {} AS n, {} AS s FROM wide CROSS JOIN bands)",
+            band("n"),
+            band("s")
+        ));
+    } else {
+        sql.push(&format!(
+            ", g AS MATERIALIZED (SELECT last_date, orders, m, COUNT(*) AS n, SUM(total) AS s \
+             FROM (SELECT last_date, orders, total{} FROM per CROSS JOIN mc) x GROUP BY last_date, orders, m)",
+            score_case("m", "total")
         ));
     }
-    sql.push(" FROM per CROSS JOIN mc GROUP BY last_date, orders)");
     let mut cuts = Vec::new();
     for (score, column) in [("r", "last_date"), ("f", "orders")] {
         sql.push(&format!(
-            ", {score}_seen AS (SELECT {column} AS v, SUM(SUM(n0)) OVER (ORDER BY {column}) AS seen FROM g GROUP BY {column})"
+            ", {score}_seen AS (SELECT {column} AS v, SUM(SUM(n)) OVER (ORDER BY {column}) AS seen FROM g GROUP BY {column})"
         ));
         cuts.extend((1..=4).map(|j| {
             format!("(SELECT MIN(v) FROM {score}_seen, k WHERE seen >= {}) AS {score}{j}", fifth_place(j, "k.n"))
         }));
     }
     sql.push(", cuts AS MATERIALIZED (SELECT mc.*, ").push(&cuts.join(", ")).push(" FROM mc)");
-    // Each group scored by recency and frequency, then split by monetary score: score `m`
-    // holds the customers above cut value m−1 but not above cut value m.
-    let between = |prefix: &str| -> String {
-        let steps: String = (1..=4).map(|m| format!(" WHEN {m} THEN {prefix}{} - {prefix}{m}", m - 1)).collect();
-        format!("SUM(CASE bands.m{steps} ELSE {prefix}4 END)")
-    };
-    sql.push(", bands (m) AS (VALUES (1), (2), (3), (4), (5)), cells AS (SELECT r, f, bands.m, ");
-    sql.push(&format!(
-        "CAST({} AS BIGINT) AS n, CAST({} AS BIGINT) AS total FROM (SELECT g.*",
-        between("n"),
-        between("s")
-    ));
+    sql.push(
+        ", cells AS (SELECT r, f, m, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(s) AS BIGINT) AS total FROM (SELECT g.*",
+    );
     for (score, column) in [("r", "last_date"), ("f", "orders")] {
         sql.push(&score_case(score, column));
     }
-    sql.push(&format!(
-        " FROM g CROSS JOIN cuts) scored CROSS JOIN bands GROUP BY r, f, bands.m HAVING {} > 0) ",
-        between("n")
-    ));
+    sql.push(" FROM g CROSS JOIN cuts) scored GROUP BY r, f, m HAVING SUM(n) > 0) ");
     sql
 }
 
@@ -419,23 +448,30 @@ pub async fn rfm_segment(
     limit: i64,
 ) -> Result<(Vec<RfmCell>, Vec<RfmCustomer>), StoreError> {
     let mut sql = rfm_basis(scope, filter, currency, covers_all_time(db, filter).await?);
-    // The segment's rule is `rfm_segments`': a score is high above its average over all
-    // the customers scored, here from the cells so that the customers are read once more only.
-    // The segment's customers are picked into a work table before the page is sorted out of
-    // them: otherwise the order by total invites walking (or sorting) every customer by total
-    // and testing each against the rule until the page is full, all million of them when the
-    // segment is empty.
-    sql.push(
-        ", averages AS (SELECT SUM(n) AS n, SUM(r * n) AS r, SUM(f * n) AS f, SUM(m * n) AS m FROM cells), \
-         members AS MATERIALIZED (SELECT s.* FROM (SELECT per.customer_id, per.last_date, per.orders AS frequency, \
-         per.total AS monetary",
-    );
-    for (score, column) in [("r", "last_date"), ("f", "orders"), ("m", "total")] {
-        sql.push(&score_case(score, column));
+    // The segment's rule is `rfm_segments`': a score is high above its average over all the
+    // customers scored, here from the cells so that the customers are read once more only.
+    // Scores grow with their dimension, so a high score is a value above the cut value below
+    // the lowest high score (`{score}_floor`; none when no score is high, and score 1 never is,
+    // being the least), and each customer is tested with three comparisons; only the page's
+    // customers are scored. The segment's customers are picked into a work table before the
+    // page is sorted out of them: otherwise the order by total invites walking (or sorting)
+    // every customer by total and testing each against the rule until the page is full, all
+    // million of them when the segment is empty.
+    sql.push(", averages AS (SELECT SUM(n) AS n, SUM(r * n) AS r, SUM(f * n) AS f, SUM(m * n) AS m FROM cells)");
+    let mut rule = Vec::new();
+    for score in ["r", "f", "m"] {
+        let floors: String = (1..=4).map(|j| format!(" WHEN {} * a.n > a.{score} THEN c.{score}{j}", j + 1)).collect();
+        rule.push(format!("CASE{floors} END AS {score}_floor"));
     }
-    sql.push(" FROM per CROSS JOIN cuts) s CROSS JOIN averages a WHERE 1 = 1");
-    for (score, high) in ["r", "f", "m"].into_iter().zip(segment.high()) {
-        sql.push(&format!(" AND s.{score} * a.n {} a.{score}", if high { ">" } else { "<=" }));
+    sql.push(", rule AS MATERIALIZED (SELECT ").push(&rule.join(", ")).push(" FROM averages a CROSS JOIN cuts c)");
+    sql.push(
+        ", members AS MATERIALIZED (SELECT per.customer_id, per.last_date, per.orders AS frequency, \
+         per.total AS monetary FROM per CROSS JOIN rule WHERE 1 = 1",
+    );
+    for ((score, column), high) in [("r", "last_date"), ("f", "orders"), ("m", "total")].into_iter().zip(segment.high())
+    {
+        let not = if high { "" } else { "NOT " };
+        sql.push(&format!(" AND {not}COALESCE(per.{column} > rule.{score}_floor, 1 = 0)"));
     }
     // The names of the page's customers only, not of every one in the segment.
     sql.push(
@@ -443,9 +479,13 @@ pub async fn rfm_segment(
          NULL AS frequency, NULL AS name FROM cells UNION ALL \
          SELECT 'customer', x.r, x.f, x.m, 1, x.monetary, x.customer_id, x.last_date, x.frequency, \
          (SELECT cu.name FROM customers cu WHERE cu.id = x.customer_id) \
-         FROM (SELECT * FROM members ORDER BY monetary DESC, customer_id LIMIT ",
+         FROM (SELECT p.*",
     );
-    sql.bind(limit).push(") x");
+    for (score, column) in [("r", "last_date"), ("f", "frequency"), ("m", "monetary")] {
+        sql.push(&score_case(score, column));
+    }
+    sql.push(" FROM (SELECT * FROM members ORDER BY monetary DESC, customer_id LIMIT ");
+    sql.bind(limit).push(") p CROSS JOIN cuts) x");
     let (mut cells, mut customers) = (Vec::new(), Vec::new());
     for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {
         let (rs, fs, ms, monetary) = (r.int("r")?, r.int("f")?, r.int("m")?, r.int("monetary")?);

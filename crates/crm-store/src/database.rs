@@ -90,10 +90,15 @@ impl Db {
                 // Page caches (KiB): the writer's holds the index pages that inserts touch, so a
                 // large transaction does not re-read them; readers share the OS cache. Both are
                 // ceilings, reached only on a big database: together they bound the memory.
+                // A sort larger than the cache is sorted in runs of the cache's size, and with
+                // `threads` the runs are sorted on other cores while the statement goes on:
+                // reports over a period sort hundreds of thousands of customers, which this
+                // makes a fifth faster (measured with 2 MiB runs and two helpers; 4 MiB runs
+                // gained less).
                 let pool = |max: u32, cache_kib: u32| {
                     let pragmas = format!(
                         "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
-                         PRAGMA cache_size = -{cache_kib};"
+                         PRAGMA cache_size = -{cache_kib}; PRAGMA threads = 2;"
                     );
                     AnyPoolOptions::new()
                         .max_connections(max)
@@ -116,7 +121,7 @@ impl Db {
                     attempts += 1;
                     tokio::time::sleep(Duration::from_millis(100 * attempts)).await;
                 }
-                let reader = pool(options.max_connections.max(2), 4 * 1024).await.map_err(ConnectError::Open)?;
+                let reader = pool(options.max_connections.max(2), 2 * 1024).await.map_err(ConnectError::Open)?;
                 let grouped = Some(GroupCommit::start(writer.clone()));
                 Db { reader, writer, backend, grouped }
             }

@@ -303,6 +303,9 @@ fn fifth_place(j: i64, n: &str) -> String {
     format!("({j} * {n} + 4) / 5")
 }
 
+/// The RFM scores with the column of `per` each scores: recency, frequency, monetary value.
+const SCORES: [(&str, &str); 3] = [("r", "last_date"), ("f", "orders"), ("m", "total")];
+
 /// `WITH …, cuts AS …, cells AS …`: the RFM cells of the customers with orders in `currency` in
 /// the period, and `per` (each customer's last order day, orders and total) and `cuts`
 /// (`r1`…`m4`, see `RfmCell`) for picking a segment's customers.
@@ -387,11 +390,11 @@ fn rfm_basis(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: boo
         sql.push(&format!(
             ", g AS MATERIALIZED (SELECT last_date, orders, m, COUNT(*) AS n, SUM(total) AS s \
              FROM (SELECT last_date, orders, total{} FROM per CROSS JOIN mc) x GROUP BY last_date, orders, m)",
-            score_case("m", "total")
+            score_case(SCORES[2].0, SCORES[2].1)
         ));
     }
     let mut cuts = Vec::new();
-    for (score, column) in [("r", "last_date"), ("f", "orders")] {
+    for (score, column) in &SCORES[..2] {
         sql.push(&format!(
             ", {score}_seen AS (SELECT {column} AS v, SUM(SUM(n)) OVER (ORDER BY {column}) AS seen FROM g GROUP BY {column})"
         ));
@@ -403,7 +406,7 @@ fn rfm_basis(scope: &Scope, filter: &ReportFilter, currency: &str, all_time: boo
     sql.push(
         ", cells AS (SELECT r, f, m, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(s) AS BIGINT) AS total FROM (SELECT g.*",
     );
-    for (score, column) in [("r", "last_date"), ("f", "orders")] {
+    for (score, column) in &SCORES[..2] {
         sql.push(&score_case(score, column));
     }
     sql.push(" FROM g CROSS JOIN cuts) scored GROUP BY r, f, m HAVING SUM(n) > 0) ");
@@ -465,11 +468,10 @@ pub async fn rfm_segment(
     }
     sql.push(", rule AS MATERIALIZED (SELECT ").push(&rule.join(", ")).push(" FROM averages a CROSS JOIN cuts c)");
     sql.push(
-        ", members AS MATERIALIZED (SELECT per.customer_id, per.last_date, per.orders AS frequency, \
-         per.total AS monetary FROM per CROSS JOIN rule WHERE 1 = 1",
+        ", members AS MATERIALIZED (SELECT per.customer_id, per.last_date, per.orders, per.total \
+         FROM per CROSS JOIN rule WHERE 1 = 1",
     );
-    for ((score, column), high) in [("r", "last_date"), ("f", "orders"), ("m", "total")].into_iter().zip(segment.high())
-    {
+    for ((score, column), high) in SCORES.into_iter().zip(segment.high()) {
         let not = if high { "" } else { "NOT " };
         sql.push(&format!(" AND {not}COALESCE(per.{column} > rule.{score}_floor, 1 = 0)"));
     }
@@ -477,14 +479,14 @@ pub async fn rfm_segment(
     sql.push(
         ") SELECT 'cell' AS kind, r, f, m, n, total AS monetary, NULL AS customer_id, NULL AS last_date, \
          NULL AS frequency, NULL AS name FROM cells UNION ALL \
-         SELECT 'customer', x.r, x.f, x.m, 1, x.monetary, x.customer_id, x.last_date, x.frequency, \
+         SELECT 'customer', x.r, x.f, x.m, 1, x.total, x.customer_id, x.last_date, x.orders, \
          (SELECT cu.name FROM customers cu WHERE cu.id = x.customer_id) \
          FROM (SELECT p.*",
     );
-    for (score, column) in [("r", "last_date"), ("f", "frequency"), ("m", "monetary")] {
+    for (score, column) in SCORES {
         sql.push(&score_case(score, column));
     }
-    sql.push(" FROM (SELECT * FROM members ORDER BY monetary DESC, customer_id LIMIT ");
+    sql.push(" FROM (SELECT * FROM members ORDER BY total DESC, customer_id LIMIT ");
     sql.bind(limit).push(") p CROSS JOIN cuts) x");
     let (mut cells, mut customers) = (Vec::new(), Vec::new());
     for r in sql.query().fetch_all(&db.reader).await.map_err(store_error)? {

@@ -56,6 +56,9 @@ pub trait JobStore {
         next_run_at: DateTime<Utc>,
         error: Option<&str>,
     ) -> Result<(), StoreError>;
+    /// Gives the lease back unfinished (the process is stopping): the job stays due, for the
+    /// next process to run instead of waiting out the lease.
+    async fn release_job(&self, name: &str, owner: &str) -> Result<(), StoreError>;
     /// Deletes expired sessions and old login failures; returns how many rows went.
     async fn purge_expired(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }

@@ -118,6 +118,12 @@ impl JobStore for Db {
         sql.query().execute(&self.writer).await.map(|_| ()).map_err(store_error)
     }
 
+    async fn release_job(&self, name: &str, owner: &str) -> Result<(), StoreError> {
+        let mut sql = Sql::new("UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE name = ");
+        sql.bind(name).push(" AND lease_owner = ").bind(owner);
+        sql.query().execute(&self.writer).await.map(|_| ()).map_err(store_error)
+    }
+
     async fn purge_expired(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut tx = self.begin_write().await?;
         let mut sql = Sql::new("DELETE FROM sessions WHERE expires_at < ");

@@ -301,6 +301,26 @@ pub async fn run(cli: Cli) -> CliResult {
     }
 }
 
+/// Ctrl-C, or the SIGTERM that service managers and `kill` send: either lets open requests
+/// finish and a running job give back its lease before the process ends.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 async fn serve_command(config: Config) -> CliResult {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
@@ -313,10 +333,7 @@ async fn serve_command(config: Config) -> CliResult {
         println!("  {public_url}/setup?token={token}");
     }
     println!("crm is listening on http://{}", listener.local_addr()?);
-    serve(app, listener, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    serve(app, listener, stop_signal()).await?;
     Ok(())
 }
 

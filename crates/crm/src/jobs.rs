@@ -164,7 +164,7 @@ pub async fn run_now(db: &Db, config: &Config, name: &str) -> Result<String, Run
     outcome.map_err(failed)
 }
 
-/// Claims and runs due jobs until `stop` turns true.
+/// Claims and runs due jobs until `stop` turns true, stopping a job that is running then.
 pub async fn run_forever(db: Db, config: Arc<Config>, poll: Duration, mut stop: watch::Receiver<bool>) {
     if let Err(e) = register_all(&db).await {
         tracing::error!(error = %e, "cannot register jobs; the job runner is not started");
@@ -181,7 +181,19 @@ pub async fn run_forever(db: Db, config: Arc<Config>, poll: Duration, mut stop: 
                         db.finish_job(&record.name, &owner, now, now + LEASE, Some("unknown to this version")).await;
                     continue;
                 };
-                let outcome = job.execute(&db, &config).await;
+                let outcome = tokio::select! {
+                    outcome = job.execute(&db, &config) => outcome,
+                    _ = stop.changed() => {
+                        // What the job committed stays and its open transaction is rolled
+                        // back; the job stays due for the next process instead of waiting out
+                        // the lease.
+                        if let Err(e) = db.release_job(job.name(), &owner).await {
+                            tracing::error!(job = job.name(), error = %e, "cannot give back the lease of a stopped job");
+                        }
+                        tracing::info!(job = job.name(), "job stopped with the server");
+                        return;
+                    }
+                };
                 let error = match &outcome {
                     Ok(summary) => {
                         tracing::info!(job = job.name(), %summary, "job done");

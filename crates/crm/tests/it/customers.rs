@@ -98,6 +98,9 @@ async fn a_customer_is_created_with_every_field_numbered_and_shown_with_dictiona
     assert_eq!(c["tags"], json!(["ICT", "战略"]));
     assert_eq!(c["notes"], "重点客户\n每季度拜访");
     assert_eq!(app.get_ok(&location, &w.manager).await, c);
+    // The global search reads the labels its own way (CUS-6); its hit is the same record.
+    let found = app.get_ok("/api/v1/search?q=华为技术", &w.manager).await;
+    assert_eq!(found["customers"], json!([c]));
 
     // The next customer takes the next number; a prospect is the default status.
     let second = app.create_customer(&w.manager, &json!({"name": "上海贝尔"})).await;

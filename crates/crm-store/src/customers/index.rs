@@ -185,7 +185,12 @@ impl DocumentQuery<'_> {
             sql.push(self.from).push(" WHERE ").push(self.id).push(" = s.entity_id");
             push_documents_match(backend, &mut sql, self.entity, &tokens);
             sql.append(conditions).push(" ORDER BY ").push(order).push_limit(i64::from(limit));
-            rows = sql.query().fetch_all(&mut *conn).await.map_err(store_error)?;
+            // Not kept as a prepared statement on PostgreSQL, so that each search is planned for
+            // its own words: a kept one switched to a plan for any words once common words had
+            // made the word-specific plans look costly, and every search after it gathered
+            // from parallel workers (searches for rare words 4× slower).
+            let kept = backend == Backend::Sqlite;
+            rows = sql.query().persistent(kept).fetch_all(&mut *conn).await.map_err(store_error)?;
             if rows.len() >= limit as usize {
                 break;
             }

@@ -294,15 +294,21 @@ async fn three_instances_started_at_once_on_an_empty_database_all_come_up_with_o
     assert_eq!(codes, ["admin", "director", "division_admin", "executive", "manager"]);
 }
 
-#[tokio::test]
-async fn a_job_started_on_three_instances_at_once_runs_exactly_once() {
+/// Three instances with their job runners on a new database, once housekeeping has run: the
+/// runners start together and find it due at once.
+async fn running_jobs() -> (String, Cluster, crm_store::Db) {
     let (db, _) = fresh_database_url().await;
     let o = crm(&["migrate"], &db, None);
     assert!(o.status.success(), "{}", text(&o));
-    // The three job runners start together and find housekeeping due at once.
-    let mut cluster = Cluster::start(&db, true).await;
+    let cluster = Cluster::start(&db, true).await;
     let store = open_db(&db).await;
     wait_for_runs(&store, 1).await;
+    (db, cluster, store)
+}
+
+#[tokio::test]
+async fn a_job_started_on_three_instances_at_once_runs_exactly_once() {
+    let (db, mut cluster, store) = running_jobs().await;
     let mut expected_runs = 1;
 
     // `crm jobs run` from three processes at once: each run is recorded, and whoever finds the
@@ -355,12 +361,7 @@ async fn a_job_started_on_three_instances_at_once_runs_exactly_once() {
 
 #[tokio::test]
 async fn instances_stopped_by_sigterm_end_cleanly_and_hold_no_job_leases() {
-    let (db, _) = fresh_database_url().await;
-    let o = crm(&["migrate"], &db, None);
-    assert!(o.status.success(), "{}", text(&o));
-    let mut cluster = Cluster::start(&db, true).await;
-    let store = open_db(&db).await;
-    wait_for_runs(&store, 1).await;
+    let (_, mut cluster, store) = running_jobs().await;
     for instance in &mut cluster.instances {
         let status = instance.terminate();
         assert!(status.is_some_and(|s| s.success()), "{status:?}: {}", instance.log.lock().unwrap().join("\n"));

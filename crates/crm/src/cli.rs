@@ -305,19 +305,13 @@ pub async fn run(cli: Cli) -> CliResult {
 /// finish and a running job give back its lease before the process ends.
 async fn stop_signal() {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
-            },
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    if let Ok(mut terminate) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
         }
+        return;
     }
-    #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
 }
 

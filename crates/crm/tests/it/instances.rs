@@ -60,10 +60,7 @@ impl Instance {
                 None => std::thread::sleep(Duration::from_millis(20)),
             }
         };
-        let _ = self.child.kill();
-        for reader in self.readers.drain(..) {
-            let _ = reader.join();
-        }
+        self.stop();
         status
     }
 

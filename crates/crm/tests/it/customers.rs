@@ -429,6 +429,51 @@ async fn search_finds_chinese_of_one_two_and_more_characters_and_english_words()
     assert!(app.get_ok("/api/v1/search?q=华为", &w.colleague).await["customers"].as_array().unwrap().is_empty());
 }
 
+#[tokio::test]
+async fn a_search_page_is_the_newest_matches_when_the_newest_customers_lack_a_common_word() {
+    let (url, _) = crate::helpers::fresh_database_url().await;
+    let app = TestApp::spawn_on(&url).await;
+    let east = app.division("华东").await;
+    let manager = app.user("wangwei", "manager", &[east]).await;
+    let colleague = app.user("liming", "manager", &[east]).await;
+    // The word is in more customers than a page of two counts as rare (80), and behind more
+    // customers without it than a page of two looks at first (50). On PostgreSQL the customers
+    // without it also start three buckets of documents later, so the search walks empty
+    // buckets before it finds the word.
+    app.create_customer(&colleague, &json!({"name": "蓝鲸物流 0"})).await;
+    for i in 0..81 {
+        app.create_customer(&manager, &json!({"name": format!("蓝鲸科技 {i}")})).await;
+    }
+    if crate::helpers::is_postgres() {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query("SELECT setval(pg_get_serial_sequence('customer_search', 'doc_id'), 3 * 16384 + MAX(doc_id)) FROM customer_search")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    for i in 0..51 {
+        app.create_customer(&manager, &json!({"name": format!("恒瑞贸易 {i}")})).await;
+    }
+    let found = |token: &str| {
+        let app = &app;
+        let token = token.to_string();
+        async move {
+            let page = app.get_ok("/api/v1/search?q=蓝鲸&limit=2", &token).await;
+            page["customers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found(&manager).await, ["蓝鲸科技 80", "蓝鲸科技 79"]);
+    // Only the colleague's own customer, found behind all of the manager's.
+    assert_eq!(found(&colleague).await, ["蓝鲸物流 0"]);
+}
+
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| {
